@@ -1,0 +1,1 @@
+"""szcg engine: use cases, the workflow runtime, rules, places and storage. Never imports Flask."""

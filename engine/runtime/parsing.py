@@ -1,0 +1,192 @@
+"""Parse and check a set of BPMN files and forms before they may be deployed.
+
+A process designer's mistake must be refused at deploy time with the file, the element id
+and the reason, not discovered by an operator at 3 a.m. The checks here are those
+SpiffWorkflow leaves to the application (SPIFFWORKFLOW_NOTES §12): schema validity, a lane
+and a form for every user task, a default flow on every deciding gateway, and scripts,
+conditions and timer expressions that compile in the sandbox.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import jsonschema
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from engine.errors import DeployProblem
+from engine.runtime.scripting import ScriptRejected, compile_script
+from engine.runtime.workflow import ParsedProcess, UserTaskInfo, end_event_specs, user_task_specs
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NS = {"bpmn": BPMN_NS, "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+
+# Which scope a task has when its diagram does not say: who of a lane may take it.
+DEFAULT_SCOPE = {"inspector": "grid", "handler": "department"}
+SCOPES = {"grid", "department", "district", "city"}
+_ISO_DURATION = re.compile(r"^R?\d*/?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+
+
+def _properties(task_spec: Any) -> dict[str, str]:
+    return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
+
+
+def parse_process(files: dict[str, str], key: str) -> ParsedProcess:
+    """Parse the BPMN ``files`` and return process ``key`` with its user-task table.
+
+    Used for deployed (already checked) definitions; raises SpiffWorkflow's exceptions
+    unchanged if called on unchecked input.
+    """
+    parser = SpiffBpmnParser()
+    for name, xml in sorted(files.items()):
+        parser.add_bpmn_str(xml.encode("utf-8"), filename=name)
+    parsed = ParsedProcess(key=key, spec=parser.get_spec(key), subprocess_specs=parser.get_subprocess_specs(key))
+    for task_spec in user_task_specs(parsed):
+        props = _properties(task_spec)
+        lane = task_spec.lane
+        parsed.user_tasks[task_spec.bpmn_id] = UserTaskInfo(
+            bpmn_id=task_spec.bpmn_id,
+            name=task_spec.bpmn_name or task_spec.bpmn_id,
+            lane=lane,
+            stage=props.get("stage", task_spec.bpmn_id),
+            form_key=props.get("formKey", task_spec.bpmn_id),
+            scope=props.get("scope", DEFAULT_SCOPE.get(lane or "", "city")),
+            documentation=task_spec.documentation,
+        )
+    for end in end_event_specs(parsed):
+        parsed.end_statuses[end.bpmn_id] = _properties(end).get("caseStatus", "closed")
+    return parsed
+
+
+def executable_process_ids(files: dict[str, str]) -> list[str]:
+    ids: list[str] = []
+    for xml in files.values():
+        root = etree.fromstring(xml.encode("utf-8"))
+        ids += [p.get("id") for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"]
+    return ids
+
+
+def check_bundle(files: dict[str, str], forms: dict[str, Any], roles: Iterable[str]) -> list[DeployProblem]:
+    """Every reason this set of BPMN files and forms may not be deployed (empty: fine)."""
+    problems: list[DeployProblem] = []
+    for name, schema_doc in sorted(forms.items()):
+        problems += _check_form(name, schema_doc)
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    for name, xml in sorted(files.items()):
+        try:
+            root = etree.fromstring(xml.encode("utf-8"))
+        except etree.XMLSyntaxError as exc:
+            problems.append(DeployProblem(name, None, f"not well-formed XML (line {exc.lineno}): {exc.msg}"))
+            continue
+        problems += _check_xml(name, root)
+        try:
+            parser.add_bpmn_xml(etree.ElementTree(root).getroot(), filename=name)
+        except ValidationException as exc:
+            problems.append(DeployProblem(name, exc.id or None, f"line {exc.line_number}: {exc}"))
+    if problems:
+        return problems
+    role_set = set(roles)
+    for key in executable_process_ids(files):
+        try:
+            parsed = parse_process(files, key)
+        except ValidationException as exc:
+            problems.append(DeployProblem(exc.file_name or "?", exc.id or None, str(exc)))
+            continue
+        for info in parsed.user_tasks.values():
+            problems += _check_user_task(files, info, forms, role_set)
+    return _unique(problems)
+
+
+def _unique(problems: list[DeployProblem]) -> list[DeployProblem]:
+    seen, result = set(), []
+    for p in problems:
+        if (p.file, p.element, p.reason) not in seen:
+            seen.add((p.file, p.element, p.reason))
+            result.append(p)
+    return result
+
+
+def _file_of(files: dict[str, str], bpmn_id: str) -> str:
+    for name, xml in files.items():
+        if f'id="{bpmn_id}"' in xml:
+            return name
+    return "?"
+
+
+def _check_user_task(files: dict[str, str], info: UserTaskInfo, forms: dict[str, Any],
+                     roles: set[str]) -> list[DeployProblem]:
+    file = _file_of(files, info.bpmn_id)
+    problems = []
+    if not info.lane:
+        problems.append(DeployProblem(file, info.bpmn_id, "user task is in no lane (the lane names the role)"))
+    elif info.lane not in roles:
+        problems.append(DeployProblem(file, info.bpmn_id,
+                                      f"lane '{info.lane}' is not a role (roles: {', '.join(sorted(roles))})"))
+    if info.form_key not in forms:
+        problems.append(DeployProblem(file, info.bpmn_id, f"no form '{info.form_key}.json' in forms/"))
+    if info.scope not in SCOPES:
+        problems.append(DeployProblem(file, info.bpmn_id, f"scope '{info.scope}' is not one of {sorted(SCOPES)}"))
+    return problems
+
+
+def _check_xml(name: str, root: Any) -> list[DeployProblem]:
+    problems = []
+    flows = {f.get("id"): f for f in root.iterfind(".//bpmn:sequenceFlow", NS)}
+    for tag in ("exclusiveGateway", "inclusiveGateway"):
+        for gw in root.iterfind(f".//bpmn:{tag}", NS):
+            outgoing = [f for f in flows.values() if f.get("sourceRef") == gw.get("id")]
+            if len(outgoing) > 1 and not gw.get("default"):
+                problems.append(DeployProblem(name, gw.get("id"), "gateway has no default flow"))
+    for flow in flows.values():
+        cond = flow.find("bpmn:conditionExpression", NS)
+        if cond is not None and (cond.text or "").strip():
+            problems += _check_code(name, flow.get("id"), cond.text.strip(), "eval", "condition")
+    for script_task in root.iterfind(".//bpmn:scriptTask", NS):
+        script = script_task.find("bpmn:script", NS)
+        if script is not None and (script.text or "").strip():
+            problems += _check_code(name, script_task.get("id"), script.text, "exec", "script")
+    for ext in ("preScript", "postScript"):
+        for node in root.iterfind(f".//spiffworkflow:{ext}", NS):
+            owner = node.getparent().getparent()
+            problems += _check_code(name, owner.get("id"), node.text or "", "exec", ext)
+    for kind in ("timeDate", "timeDuration", "timeCycle"):
+        for node in root.iterfind(f".//bpmn:{kind}", NS):
+            owner = node.getparent().getparent()
+            problems += _check_timer(name, owner.get("id"), kind, (node.text or "").strip())
+    return problems
+
+
+def _check_code(name: str, element: str | None, text: str, mode: str, what: str) -> list[DeployProblem]:
+    try:
+        compile_script(text.strip() if mode == "eval" else text, mode)
+    except ScriptRejected as exc:
+        return [DeployProblem(name, element, f"{what}: {exc}")]
+    return []
+
+
+def _check_timer(name: str, element: str | None, kind: str, text: str) -> list[DeployProblem]:
+    if not text:
+        return [DeployProblem(name, element, f"{kind} is empty")]
+    if _ISO_DURATION.match(text) or re.match(r"^\d{4}-\d\d-\d\dT", text):
+        return [DeployProblem(name, element,
+                              f"{kind} '{text}' is a bare ISO value; timer expressions are Python, quote it: \"{text}\"")]
+    return _check_code(name, element, text, "eval", kind)
+
+
+def _check_form(name: str, doc: Any) -> list[DeployProblem]:
+    file = f"{name}.json"
+    if not isinstance(doc, dict) or not isinstance(doc.get("schema"), dict):
+        return [DeployProblem(file, None, "a form is a JSON object with a 'schema' (JSON Schema) object")]
+    schema = doc["schema"]
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "schema"
+        return [DeployProblem(file, where, f"not a valid JSON Schema: {exc.message}")]
+    if schema.get("type") != "object":
+        return [DeployProblem(file, "schema", "the schema's type must be 'object'")]
+    return []

@@ -1,0 +1,1 @@
+"""Use cases: one plain function each, called by the API, the pages, the CLI and tests."""

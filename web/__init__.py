@@ -1,0 +1,1 @@
+"""szcg web: the Flask app (JSON API, pages) and the CLI. Never touches SpiffWorkflow."""
