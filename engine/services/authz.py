@@ -1,0 +1,72 @@
+"""Who may take which task and see which case.
+
+A task is taken by role (its BPMN lane) within a scope (its diagram's ``scope`` property):
+``grid`` — the inspector the task was assigned to (the grid's responsible inspector);
+``department`` — a handler of the case's department; ``district`` — a holder of the role
+for the case's district (district sub-centres); ``city`` — a holder of the role at city
+level (no district limit). The same rules build the inbox query, so what a user sees is
+exactly what they may complete.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+
+from engine.services.accounts import Actor, Grant
+from engine.store.models import Case, Task
+
+# Roles that may read a citizen's name and phone (to call back, to judge a report).
+PERSONAL_DATA_ROLES = ("operator", "shift_leader", "admin")
+# Roles that see every case of their area (city-wide if the grant has no district).
+CENTRE_ROLES = ("operator", "shift_leader", "dispatcher", "leader", "admin")
+
+
+def grant_covers_task(grant: Grant, actor_id: int | None, task: Task) -> bool:
+    if grant.role != task.lane:
+        return False
+    if task.scope == "grid":
+        return task.assignee_id is not None and task.assignee_id == actor_id
+    if task.scope == "department":
+        return grant.department_code is not None and grant.department_code == task.department_code
+    if task.scope == "district":
+        return grant.district_code is not None and grant.district_code == task.district_code
+    return grant.district_code is None and grant.department_code is None
+
+
+def may_complete(actor: Actor, task: Task) -> bool:
+    return any(grant_covers_task(g, actor.id, task) for g in actor.grants)
+
+
+def task_clause(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition selecting the tasks ``actor`` may take (same rules as may_complete)."""
+    parts = []
+    for g in actor.grants:
+        lane = Task.lane == g.role
+        scoped = [and_(Task.scope == "grid", Task.assignee_id == actor.id)] if actor.id is not None else []
+        if g.department_code is not None:
+            scoped.append(and_(Task.scope == "department", Task.department_code == g.department_code))
+        if g.district_code is not None:
+            scoped.append(and_(Task.scope == "district", Task.district_code == g.district_code))
+        if g.district_code is None and g.department_code is None:
+            scoped.append(Task.scope == "city")
+        parts.append(and_(lane, or_(*scoped)))
+    return or_(*parts) if parts else false()
+
+
+def case_clause(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition selecting the cases ``actor`` may read."""
+    parts = []
+    for g in actor.grants:
+        if g.role in CENTRE_ROLES:
+            parts.append(Case.district_code == g.district_code if g.district_code else Case.id.is_not(None))
+        elif g.role == "handler" and g.department_code:
+            parts.append(Case.department_code == g.department_code)
+            parts.append(Case.id.in_(select(Task.case_id).where(Task.department_code == g.department_code)))
+        elif g.role == "inspector" and actor.id is not None:
+            parts.append(Case.reporter_id == actor.id)
+            parts.append(Case.id.in_(select(Task.case_id).where(Task.assignee_id == actor.id)))
+    return or_(*parts) if parts else false()
+
+
+def may_see_personal_data(actor: Actor) -> bool:
+    return actor.has_role(*PERSONAL_DATA_ROLES)

@@ -1,0 +1,88 @@
+"""Reading cases: one case with its timeline, and filtered lists. Never runs the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from engine.clock import isoformat
+from engine.errors import Forbidden, NotFound
+from engine.services.accounts import Actor
+from engine.services.authz import case_clause, may_see_personal_data
+from engine.services.deps import Deps
+from engine.store.models import Case, CaseEvent, Task
+
+SUMMARY_TIMES = ("reported_at", "registered_at", "verified_at", "filed_at", "dispatched_at", "handled_at",
+                 "checked_at", "closed_at", "voided_at", "evaluated_at", "deadline_at")
+
+
+def case_summary(case: Case, *, personal: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "case_no": case.case_no, "status": case.status, "source": case.source, "standard": case.standard,
+        "kind": case.kind, "category_code": case.category_code, "description": case.description,
+        "address": case.address, "lon": case.lon, "lat": case.lat, "grid_code": case.grid_code,
+        "community_code": case.community_code, "street_code": case.street_code,
+        "district_code": case.district_code, "department_code": case.department_code, "urgency": case.urgency,
+        "return_count": case.return_count, "rework_count": case.rework_count,
+    }
+    body.update({key: isoformat(getattr(case, key)) for key in SUMMARY_TIMES})
+    if personal:
+        body.update(reporter_name=case.reporter_name, reporter_phone=case.reporter_phone)
+    return body
+
+
+def event_view(e: CaseEvent) -> dict[str, Any]:
+    return {"at": isoformat(e.at), "actor": e.actor, "role": e.role, "action": e.action,
+            "stage_from": e.stage_from, "stage_to": e.stage_to, "comment": e.comment, "data": e.data}
+
+
+def get_case(deps: Deps, actor: Actor, case_no: str) -> dict[str, Any]:
+    """A case's summary, open tasks and full timeline, if the actor may read it."""
+    with deps.uow() as uow:
+        session = uow.session
+        case = session.scalar(select(Case).where(Case.case_no == case_no))
+        if case is None:
+            raise NotFound(f"no case '{case_no}'")
+        if session.scalar(select(Case.id).where(Case.id == case.id, case_clause(actor))) is None:
+            raise Forbidden("you may not read this case")
+        events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+        tasks = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "open"))
+        body = case_summary(case, personal=may_see_personal_data(actor))
+        body["tasks"] = [{"id": t.id, "stage": t.stage, "name": t.name, "lane": t.lane,
+                          "created_at": isoformat(t.created_at), "due_at": isoformat(t.due_at)} for t in tasks]
+        body["timeline"] = [event_view(e) for e in events]
+        return body
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str | None = None
+    district_code: str | None = None
+    department_code: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+
+def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_page: int = 20) -> dict[str, Any]:
+    """Cases the actor may read, newest first, filtered and paginated."""
+    query = select(Case).where(case_clause(actor))
+    if flt.status:
+        query = query.where(Case.status == flt.status)
+    if flt.district_code:
+        query = query.where(Case.district_code == flt.district_code)
+    if flt.department_code:
+        query = query.where(Case.department_code == flt.department_code)
+    if flt.date_from:
+        query = query.where(Case.reported_at >= flt.date_from)
+    if flt.date_to:
+        query = query.where(Case.reported_at < flt.date_to)
+    personal = may_see_personal_data(actor)
+    with deps.uow() as uow:
+        total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = uow.session.scalars(query.order_by(Case.reported_at.desc(), Case.id.desc())
+                                   .offset((page - 1) * per_page).limit(per_page))
+        return {"page": page, "per_page": per_page, "total": total,
+                "items": [case_summary(c, personal=personal) for c in rows]}

@@ -1,0 +1,81 @@
+"""The demo organisation: departments, accounts and inspectors for the places present.
+
+Idempotent: running it again adds what is missing and changes nothing else, so `make run`
+can call it on every start. Demo accounts use the password ``demo``; they are created only
+by this module, never by ``db upgrade`` or ``deploy``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.services.accounts import Grant, add_user
+from engine.services.catalog import DATA_DIR
+from engine.store.models import Department, Place, User
+
+DEMO_PASSWORD = "demo"
+
+
+@dataclass
+class DemoAccounts:
+    """What the demo created or found, to print for the newcomer."""
+
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def add(self, username: str, roles: str, note: str) -> None:
+        self.rows.append((username, roles, note))
+
+
+def load_org_file(path: Path | None = None) -> dict[str, Any]:
+    return yaml.safe_load((path or DATA_DIR / "demo_organisation.yaml").read_text(encoding="utf-8"))
+
+
+def seed_departments(session: Session, org: dict[str, Any]) -> None:
+    known = {d.code for d in session.scalars(select(Department))}
+    for dep in org["city_departments"]:
+        if dep["code"] not in known:
+            session.add(Department(code=dep["code"], name=dep["name"], level="city", active=True))
+    names = org["district_names"]
+    for district in org["district_departments"]["districts"]:
+        for kind in org["district_departments"]["kinds"]:
+            code = f"{kind['code']}_{district}"
+            if code not in known:
+                session.add(Department(code=code, name=names[district] + kind["name"], level="district",
+                                       district_code=district, active=True))
+    session.flush()
+
+
+def _ensure_user(session: Session, username: str, display: str, grants: list[Grant], now: Any,
+                 out: DemoAccounts, note: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = add_user(session, username, DEMO_PASSWORD, display, grants, now_ts=now)
+    out.add(username, ",".join(sorted({g.role for g in grants})), note)
+    return user
+
+
+def seed_accounts(session: Session, org: dict[str, Any], now: Any) -> DemoAccounts:
+    """Centre accounts, one handler per department, one inspector per beat of grids."""
+    out = DemoAccounts()
+    for acc in org["accounts"]:
+        _ensure_user(session, acc["username"], acc["display_name"], [Grant(r) for r in acc["roles"]], now, out,
+                     "centre")
+    for dep in session.scalars(select(Department).order_by(Department.code)):
+        _ensure_user(session, dep.code, dep.name, [Grant("handler", department_code=dep.code)], now, out,
+                     dep.name)
+    beats = session.execute(select(Place.beat_code).where(Place.level == "grid", Place.beat_code.is_not(None))
+                            .distinct().order_by(Place.beat_code)).scalars().all()
+    for beat in beats:
+        username = f"inspector_{beat}"
+        user = _ensure_user(session, username, f"监督员 {beat}", [Grant("inspector")], now, out, f"beat {beat}")
+        session.execute(
+            Place.__table__.update().where(Place.level == "grid", Place.beat_code == beat,
+                                           Place.inspector_id.is_(None)).values(inspector_id=user.id))
+    session.flush()
+    return out

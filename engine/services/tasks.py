@@ -1,0 +1,117 @@
+"""User tasks: the inbox, one task with its form, and completing it (the hot path)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import isoformat
+from engine.errors import Forbidden, NotFound, TaskNotReady
+from engine.forms import validate_form
+from engine.services.accounts import Actor
+from engine.services.authz import may_complete, task_clause
+from engine.services.catalog import department_exists
+from engine.services.deps import Deps
+from engine.services.steps import Step, lock_case
+from engine.store.models import Case, ProcessDefinition, Task
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: str
+    case_no: str
+    stage: str
+    name: str
+    form_key: str
+    lane: str
+    district_code: str | None
+    department_code: str | None
+    grid_code: str | None
+    category_code: str
+    created_at: str | None
+    due_at: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Completed:
+    case_no: str
+    status: str
+
+
+def _view(task: Task, case_no: str, category_code: str) -> TaskView:
+    return TaskView(id=task.id, case_no=case_no, stage=task.stage, name=task.name, form_key=task.form_key,
+                    lane=task.lane, district_code=task.district_code, department_code=task.department_code,
+                    grid_code=task.grid_code, category_code=category_code, created_at=isoformat(task.created_at),
+                    due_at=isoformat(task.due_at))
+
+
+def list_tasks(deps: Deps, actor: Actor, *, stage: str | None = None, limit: int = 50,
+               before: tuple[datetime, str] | None = None) -> list[TaskView]:
+    """The actor's open tasks, newest first; keyset-paginated by (created_at, id)."""
+    query = (select(Task, Case.case_no, Case.category_code).join(Case, Case.id == Task.case_id)
+             .where(Task.state == "open", task_clause(actor)))
+    if stage:
+        query = query.where(Task.stage == stage)
+    if before is not None:
+        query = query.where((Task.created_at < before[0]) | ((Task.created_at == before[0]) & (Task.id < before[1])))
+    query = query.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit)
+    with deps.uow() as uow:
+        return [_view(t, no, cat) for t, no, cat in uow.session.execute(query)]
+
+
+def get_task(deps: Deps, actor: Actor, task_id: str) -> dict[str, Any]:
+    """One task with its form (JSON Schema and display hints) — for the caller who may take it."""
+    with deps.uow() as uow:
+        task = uow.session.get(Task, task_id)
+        if task is None:
+            raise NotFound(f"no task '{task_id}'")
+        if not may_complete(actor, task):
+            raise Forbidden("this task is not yours to take")
+        case = uow.session.get(Case, task.case_id)
+        form = _form_of(uow.session, case, task)
+        view = _view(task, case.case_no, case.category_code).to_dict()
+        return {**view, "state": task.state, "form": form}
+
+
+def _form_of(session: Session, case: Case, task: Task) -> dict[str, Any]:
+    forms = session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == case.definition_id))
+    form = (forms or {}).get(task.form_key)
+    if form is None:
+        raise NotFound(f"form '{task.form_key}' is missing from the process version of case {case.case_no}")
+    return form
+
+
+def complete_task(deps: Deps, actor: Actor, task_id: str, data: Any) -> Completed:
+    """Complete a task: lock, authorize, validate, run, and store everything in one transaction.
+
+    :raises NotFound: no such task.
+    :raises TaskNotReady: completed or withdrawn meanwhile (→ 409).
+    :raises Forbidden: the actor's role or scope does not cover the task.
+    :raises Invalid: the form data break the task's form (nothing is stored).
+    :raises ProcessError: the process failed after the task (nothing is stored).
+    """
+    with deps.uow(write=True) as uow:
+        session = uow.session
+        task = session.get(Task, task_id)
+        if task is None:
+            raise NotFound(f"no task '{task_id}'")
+        case = lock_case(session, task.case_id)
+        session.refresh(task)
+        if task.state != "open":
+            raise TaskNotReady("this task was already completed or withdrawn", task_id=task_id, state=task.state)
+        if not may_complete(actor, task):
+            raise Forbidden("your role or scope does not cover this task")
+        form = _form_of(session, case, task)
+        validate_form(form, data, {"department_code": lambda code: department_exists(session, code)})
+        step = Step.load(deps, session, case, actor)
+        step.complete(task, data)
+        step.finish()
+        uow.commit()
+        return Completed(case.case_no, case.status)

@@ -1,0 +1,95 @@
+"""Database connections and the unit of work.
+
+SQLite gets WAL (readers never wait for the writer), enforced foreign keys and a busy
+timeout; its transactions start with ``BEGIN IMMEDIATE`` on write so two steps on one case
+queue instead of both reading the same state. PostgreSQL gets ``SELECT … FOR UPDATE`` on
+the case row (see :mod:`engine.services.steps`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def normalize_url(url: str) -> str:
+    """``postgresql://`` means psycopg2 here (SQLAlchemy 2.1 would pick psycopg 3)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create the SQLAlchemy engine for ``url`` with the per-dialect settings szcg relies on."""
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    if "poolclass" not in kwargs:
+        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy issue BEGIN itself (pysqlite's implicit transactions are off).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+class UnitOfWork:
+    """One transaction around one use case: commit explicitly, roll back on anything else.
+
+    ``write=True`` starts the SQLite transaction with ``BEGIN IMMEDIATE`` so concurrent
+    writers queue at the start rather than failing at commit.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], *, write: bool = False) -> None:
+        self._factory = session_factory
+        self._write = write
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        if self._write and self.session.get_bind().dialect.name == "sqlite":
+            self.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        # close() returns the connection with its transaction rolled back, and (unlike
+        # rollback()) leaves loaded objects readable for the caller after the block.
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+@contextmanager
+def transaction(session_factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
+    """Run a block in one committed transaction (CLI and imports)."""
+    with UnitOfWork(session_factory, write=write) as uow:
+        yield uow.session
+        uow.commit()

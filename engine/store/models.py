@@ -1,0 +1,261 @@
+"""The tables of the case lifecycle. The schema itself is created only by migrations/.
+
+One row per case in ``cases`` (the summary every read uses) and one in ``workflow_states``
+(the SpiffWorkflow state, written only by steps): reads never deserialize a workflow.
+``tasks`` is the projection of READY user tasks (the inbox) and ``case_events`` the
+append-only audit trail; both are written in the same transaction as the state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.store.base import Base, IntPK, OptTimestamp, Timestamp
+
+
+class ProcessDefinition(Base):
+    """An immutable deployed version of a process: its BPMN files and forms."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (
+        UniqueConstraint("key", "version"),
+        UniqueConstraint("key", "sha256"),
+    )
+
+    id: Mapped[IntPK]
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    files: Mapped[dict[str, Any]]
+    forms: Mapped[dict[str, Any]]
+    deployed_at: Mapped[Timestamp]
+    deployed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Place(Base):
+    """District, street, community or unit grid; the code's length says which (6/9/12/14)."""
+
+    __tablename__ = "places"
+    __table_args__ = (
+        Index("ix_places_level_district", "level", "district_code"),
+        Index("ix_places_bbox", "level", "minx", "maxx", "miny", "maxy"),
+    )
+
+    code: Mapped[str] = mapped_column(String(14), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(128))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("places.code"), index=True)
+    district_code: Mapped[str] = mapped_column(String(6))
+    geometry: Mapped[bytes] = mapped_column(LargeBinary)
+    minx: Mapped[float] = mapped_column(Float)
+    miny: Mapped[float] = mapped_column(Float)
+    maxx: Mapped[float] = mapped_column(Float)
+    maxy: Mapped[float] = mapped_column(Float)
+    area_m2: Mapped[float | None] = mapped_column(Float)
+    area_class: Mapped[str | None] = mapped_column(String(1))
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    beat_code: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class Category(Base):
+    """A component or incident class of one classification standard."""
+
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("standard", "code"),)
+
+    id: Mapped[IntPK]
+    standard: Mapped[str] = mapped_column(String(24))
+    code: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
+    major_code: Mapped[str] = mapped_column(String(4))
+    major_name: Mapped[str] = mapped_column(String(64))
+    minor_code: Mapped[str] = mapped_column(String(8))
+    minor_name: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Department(Base):
+    """A professional department (专业部门) that handles cases, at city or district level."""
+
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    level: Mapped[str] = mapped_column(String(16))
+    district_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[IntPK]
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[Timestamp]
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[OptTimestamp]
+
+
+class UserRole(Base):
+    """A role a user holds, optionally limited to a district or a department."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role", "district_code", "department_code"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored, so a database leak yields no tokens."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[IntPK]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[Timestamp]
+    expires_at: Mapped[Timestamp]
+    revoked_at: Mapped[OptTimestamp]
+
+
+class Case(Base):
+    """The case summary: everything lists, inboxes, maps and evaluation read."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_district_status_reported", "district_code", "status", "reported_at"),
+        Index("ix_cases_status_reported", "status", "reported_at"),
+        Index("ix_cases_department_status", "department_code", "status"),
+        Index("ix_cases_district_closed", "district_code", "closed_at"),
+        Index("ix_cases_category_reported", "category_code", "reported_at"),
+    )
+
+    id: Mapped[IntPK]
+    case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    source: Mapped[str] = mapped_column(String(16))
+    standard: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[str] = mapped_column(String(16))
+    category_code: Mapped[str] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(255))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    grid_code: Mapped[str] = mapped_column(String(14), index=True)
+    community_code: Mapped[str] = mapped_column(String(12))
+    street_code: Mapped[str] = mapped_column(String(9), index=True)
+    district_code: Mapped[str] = mapped_column(String(6))
+    reporter_name: Mapped[str | None] = mapped_column(String(64))
+    reporter_phone: Mapped[str | None] = mapped_column(String(32))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(24))
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    reported_at: Mapped[Timestamp]
+    registered_at: Mapped[OptTimestamp]
+    verified_at: Mapped[OptTimestamp]
+    filed_at: Mapped[OptTimestamp]
+    dispatched_at: Mapped[OptTimestamp]
+    handled_at: Mapped[OptTimestamp]
+    checked_at: Mapped[OptTimestamp]
+    closed_at: Mapped[OptTimestamp]
+    voided_at: Mapped[OptTimestamp]
+    evaluated_at: Mapped[OptTimestamp]
+    deadline_at: Mapped[OptTimestamp]
+    return_count: Mapped[int] = mapped_column(Integer, default=0)
+    rework_count: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    updated_at: Mapped[Timestamp]
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class WorkflowState(Base):
+    """The SpiffWorkflow state of one case, serialized with its spec by reference."""
+
+    __tablename__ = "workflow_states"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    state: Mapped[str] = mapped_column(Text)
+    spiff_version: Mapped[str] = mapped_column(String(16))
+    serializer_version: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[Timestamp]
+
+
+class Task(Base):
+    """A user task of a case: open while READY in the workflow, then completed or cancelled."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_open_lane", "state", "lane", "scope", "district_code", "created_at"),
+        Index("ix_tasks_open_department", "state", "department_code", "created_at"),
+        Index("ix_tasks_open_assignee", "state", "assignee_id", "created_at"),
+        Index("ix_tasks_case_state", "case_id", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    bpmn_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+    stage: Mapped[str] = mapped_column(String(32))
+    lane: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(16))
+    form_key: Mapped[str] = mapped_column(String(64))
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    grid_code: Mapped[str | None] = mapped_column(String(14))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[Timestamp]
+    warn_at: Mapped[OptTimestamp]
+    due_at: Mapped[OptTimestamp]
+    completed_at: Mapped[OptTimestamp]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline: who, in which role, did what, when. Never updated."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        Index("ix_case_events_case", "case_id", "id"),
+        Index("ix_case_events_action_at", "action", "at"),
+    )
+
+    id: Mapped[IntPK]
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column()
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    stage_from: Mapped[str | None] = mapped_column(String(32))
+    stage_to: Mapped[str | None] = mapped_column(String(32))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    comment: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)

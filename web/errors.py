@@ -1,0 +1,36 @@
+"""One place that turns engine errors into HTTP responses (JSON for the API)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import SzcgError
+
+log = logging.getLogger("szcg.web")
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(SzcgError)
+    def _domain_error(exc: SzcgError):  # type: ignore[no-untyped-def]
+        if exc.status >= 500:
+            log.error("%s: %s", exc.code, exc.message)
+        response = jsonify(exc.to_dict())
+        response.status_code = exc.status
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        retry = exc.details.get("retry_after")
+        if retry:
+            response.headers["Retry-After"] = str(retry)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if not request.path.startswith("/api/"):
+            return exc
+        names = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        response = jsonify({"error": names.get(exc.code or 500, "http_error"), "message": exc.description})
+        response.status_code = exc.code or 500
+        return response
