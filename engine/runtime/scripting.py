@@ -67,6 +67,14 @@ def _inplacevar(op: str, left: Any, right: Any) -> Any:
         raise ScriptRejected(f"operator {op} is not allowed in a process script") from None
 
 
+def _getattr(obj: Any, name: str, default: Any = None) -> Any:
+    """RestrictedPython's safer_getattr, with its refusal of str.format turned into ours."""
+    try:
+        return safer_getattr(obj, name, default)
+    except NotImplementedError as exc:  # raised for str.format / format_map
+        raise ScriptRejected(str(exc)) from None
+
+
 _EXTRA_BUILTINS = {
     "range": _safe_range, "min": min, "max": max, "sum": sum, "any": any, "all": all,
     "sorted": sorted, "enumerate": enumerate, "dict": dict, "list": list, "set": set,
@@ -75,7 +83,7 @@ _EXTRA_BUILTINS = {
 
 BASE_GLOBALS: dict[str, Any] = {
     "__builtins__": {**safe_builtins, **_EXTRA_BUILTINS},
-    "_getattr_": safer_getattr,
+    "_getattr_": _getattr,
     "_getitem_": default_guarded_getitem,
     "_getiter_": default_guarded_getiter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,

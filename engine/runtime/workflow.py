@@ -246,7 +246,7 @@ class WorkflowRuntime:
         return workflow.task_tree.data
 
 
-class translate_errors:  # noqa: N801 - used as a context manager
+class translate_errors:
     """Turn SpiffWorkflow and sandbox failures into :class:`ProcessError` naming the element."""
 
     def __enter__(self) -> None:
@@ -258,9 +258,8 @@ class translate_errors:  # noqa: N801 - used as a context manager
         if isinstance(exc, WorkflowTaskException):
             element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or getattr(
                 getattr(getattr(exc, "task", None), "task_spec", None), "bpmn_id", None)
-            cause = exc.error or exc
             inner = getattr(exc, "exception", None)
-            reason = str(inner) if isinstance(inner, ScriptRejected | ScriptTimeout) else str(cause)
+            reason = str(inner) if isinstance(inner, ScriptRejected | ScriptTimeout) else str(exc)
             raise ProcessError(f"process step '{element}' failed: {reason}", element=element) from exc
         if isinstance(exc, ScriptRejected | ScriptTimeout):
             raise ProcessError(f"process script refused: {exc}") from exc

@@ -1,15 +1,15 @@
 """Case lifecycle: processes, places, organisation, cases, tasks, audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 21:39:00.618541
 
 A migration must work with the code of the previous release still running (deploys are
 rolling): add before you use, drop only after nothing reads it. Write both directions.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'

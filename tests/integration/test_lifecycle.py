@@ -34,7 +34,7 @@ def test_inspector_report_goes_straight_through_to_closed(deps):
     assert case["closed_at"] is not None and case["evaluated_at"] is not None
     assert timeline(deps, made.case_no) == ["report", "register", "file", "dispatch", "handle", "check", "close",
                                             "evaluate", "closed"]
-    evaluate = [e for e in case["timeline"] if e["action"] == "evaluate"][0]
+    evaluate = next(e for e in case["timeline"] if e["action"] == "evaluate")
     assert [s["stage"] for s in evaluate["data"]["stages"]] == ["register", "file", "dispatch", "handle", "check",
                                                                  "close"]
 
