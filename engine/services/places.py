@@ -1,13 +1,12 @@
 """Where a case is: a WGS84 point → grid → community → street → district.
 
-The lookup goes through a :class:`PlaceIndex` kept per process (``deps.extras``) and
+The lookup goes through a :class:`Geocoder` kept per process (``deps.extras``) and
 rebuilt when the places change, so a report never scans the places table.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 import shapely
@@ -16,38 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import OutsideManagedArea
+from engine.places.geocoder import Geocoder, GridHit
 from engine.services.deps import Deps
 from engine.store.models import Place
-
-
-@dataclass(frozen=True)
-class Location:
-    grid_code: str
-    community_code: str
-    street_code: str
-    district_code: str
-    near_boundary: bool = False
-
-
-class PlaceIndex:
-    """An STRtree over the unit grids, built once and shared by all requests of a process."""
-
-    def __init__(self, codes: list[str], geometries: list[Any], stamp: tuple[int, str | None]) -> None:
-        self.codes = codes
-        self.geometries = geometries
-        self.stamp = stamp
-        for g in geometries:
-            shapely.prepare(g)
-        self.tree = shapely.STRtree(geometries)
-
-    def locate(self, lon: float, lat: float) -> Location | None:
-        point = shapely.Point(lon, lat)
-        hits = self.tree.query(point, predicate="intersects")
-        if len(hits) == 0:
-            return None
-        code = self.codes[int(min(hits))]
-        return Location(code, code[:12], code[:9], code[:6])
-
 
 _lock = threading.Lock()
 
@@ -58,26 +28,26 @@ def _stamp(session: Session) -> tuple[int, str | None]:
     return int(count), last
 
 
-def place_index(deps: Deps, session: Session) -> PlaceIndex:
-    """The process's grid index, rebuilt if the grids changed since it was built."""
+def geocoder(deps: Deps, session: Session) -> Geocoder:
+    """The process's grid index (STRtree), rebuilt only when the grids changed since it was built."""
     stamp = _stamp(session)
-    index: PlaceIndex | None = deps.extras.get("place_index")
-    if index is not None and index.stamp == stamp:
-        return index
+    cached = deps.extras.get("geocoder")
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     with _lock:
-        rows = session.execute(select(Place.code, Place.geometry).where(Place.level == "grid")
-                               .order_by(Place.code)).all()
-        index = PlaceIndex([r.code for r in rows], [shapely.from_wkb(r.geometry) for r in rows], stamp)
-        deps.extras["place_index"] = index
+        rows = session.execute(select(Place.code, Place.geometry).where(Place.level == "grid")).all()
+        index = Geocoder.build(((r.code, shapely.from_wkb(r.geometry)) for r in rows),
+                               near_boundary_m=deps.settings.near_boundary_m)
+        deps.extras["geocoder"] = (stamp, index)
     return index
 
 
-def locate(deps: Deps, session: Session, lon: float, lat: float) -> Location:
+def locate(deps: Deps, session: Session, lon: float, lat: float) -> GridHit:
     """Locate a WGS84 point.
 
     :raises OutsideManagedArea: the point lies in no unit grid.
     """
-    found = place_index(deps, session).locate(lon, lat)
+    found = geocoder(deps, session).locate(lon, lat)
     if found is None:
         raise OutsideManagedArea("the point is outside the managed area (no unit grid contains it)",
                                  fields={"lon": "outside the managed area", "lat": "outside the managed area"})

@@ -178,3 +178,7 @@ def users_list() -> None:
             s["role"] + (f"@district:{s['district_code']}" if s["district_code"] else "")
             + (f"@department:{s['department_code']}" if s["department_code"] else "") for s in user["scopes"])
         click.echo(f"{user['username']:<28} {user['display_name']:<24} {scopes}")
+
+
+# Area command groups register themselves on `main` when imported.
+from web.cli import bench  # noqa: E402, F401

@@ -1,0 +1,39 @@
+"""Reports and cases."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from engine.errors import BadRequest
+from engine.services import cases, reports
+from web.api import actor, bp, date_arg, deps, int_arg, json_body, public
+
+
+@bp.post("/reports")
+@public
+def create_report():  # type: ignore[no-untyped-def]
+    """Report a problem; an ``Idempotency-Key`` header makes retries safe."""
+    report = reports.parse_report(json_body())
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= 100):
+        raise BadRequest("Idempotency-Key must have 1–100 characters", fields={"Idempotency-Key": "length"})
+    result = reports.report_case(deps(), actor(), report, key)
+    body = {"case_no": result.case_no, "status": result.status, "grid_code": result.grid_code,
+            "district_code": result.district_code, "tracking_code": result.tracking_code}
+    return jsonify(body), 201 if result.created else 200
+
+
+@bp.get("/cases/<case_no>")
+def get_case(case_no: str):  # type: ignore[no-untyped-def]
+    return jsonify(cases.get_case(deps(), actor(), case_no))
+
+
+@bp.get("/cases")
+def list_cases():  # type: ignore[no-untyped-def]
+    args = request.args
+    flt = cases.CaseFilter(status=args.get("status") or None, district_code=args.get("district_code") or None,
+                           department_code=args.get("department_code") or None,
+                           date_from=date_arg("from"), date_to=date_arg("to"))
+    page = int_arg("page", 1, 1, 100000)
+    per_page = int_arg("per_page", deps().settings.page_size, 1, 200)
+    return jsonify(cases.list_cases(deps(), actor(), flt, page=page, per_page=per_page))

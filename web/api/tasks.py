@@ -1,0 +1,26 @@
+"""User tasks: the inbox, one task with its form, completing it."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from engine.services import tasks
+from web.api import actor, bp, deps, int_arg, json_body
+
+
+@bp.get("/tasks")
+def list_tasks():  # type: ignore[no-untyped-def]
+    limit = int_arg("limit", 50, 1, 200)
+    items = tasks.list_tasks(deps(), actor(), stage=request.args.get("stage") or None, limit=limit)
+    return jsonify(items=[t.to_dict() for t in items])
+
+
+@bp.get("/tasks/<task_id>")
+def get_task(task_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(tasks.get_task(deps(), actor(), task_id))
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str):  # type: ignore[no-untyped-def]
+    result = tasks.complete_task(deps(), actor(), task_id, json_body())
+    return jsonify(case_no=result.case_no, status=result.status)
