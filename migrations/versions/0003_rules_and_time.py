@@ -1,0 +1,27 @@
+"""Rules and time: decision tables, calendar data, timers, notifications
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-25
+
+Reserved in the chain so that areas developed in parallel keep one linear history; the
+owner of this area fills in the operations.
+A migration must work with the code of the previous release still running (deploys are
+rolling): add before you use, drop only after nothing reads it. Write both directions.
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
