@@ -1,7 +1,7 @@
 """Read paths at scale: indexes found by the benchmark
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-25
 
 Reserved in the chain so that areas developed in parallel keep one linear history; the
@@ -14,7 +14,7 @@ import sqlalchemy as sa  # noqa: F401
 from alembic import op  # noqa: F401
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
