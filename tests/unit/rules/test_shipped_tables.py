@@ -1,0 +1,90 @@
+"""The seed tables in workflows/: every case gets a real department and sane time limits."""
+
+from __future__ import annotations
+
+import json
+from itertools import product
+from pathlib import Path
+
+import pytest
+
+from engine.runtime.dmn import DecisionTable, evaluate, parse_table
+
+WORKFLOWS = Path(__file__).resolve().parents[3] / "workflows"
+DISTRICTS = ["650102", "650103", "650104", "650105", "650106", "650107", "650109", "650121"]
+WITH_DISTRICT_DEPARTMENTS = ["650102", "650103", "650104", "650105", "650106", "650109"]
+CITY_DEPARTMENTS = {"water", "drainage", "power", "gas", "telecom", "roads", "lighting", "traffic", "sanitation",
+                    "landscaping", "enforcement"}
+DISTRICT_DEPARTMENTS = {f"{dept}_{district}" for dept in ("sanitation", "landscaping", "enforcement", "municipal")
+                        for district in WITH_DISTRICT_DEPARTMENTS}
+UNITS = {"working_minutes", "working_hours", "working_days", "hours"}
+STAGES = ["handle", "register", "verify", "file", "dispatch", "check", "close"]
+
+
+def load(name: str) -> tuple[DecisionTable, list[dict]]:
+    table = parse_table((WORKFLOWS / f"{name}.dmn").read_text(encoding="utf-8"))
+    return table, json.loads((WORKFLOWS / f"{name}.examples.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("name", "inputs"), [
+    ("dispatch_routing", ("kind", "major_code", "minor_code", "district_code", "area_class", "source")),
+    ("time_limits", ("kind", "minor_code", "filing_condition", "urgency", "area_class")),
+])
+def test_shipped_tables_have_the_agreed_shape(name: str, inputs: tuple[str, ...]) -> None:
+    table, examples = load(name)
+    assert table.id == name and table.hit_policy == "UNIQUE" and table.columns == inputs
+    assert 25 <= len(table.rules) <= 60 and 10 <= len(examples) <= 20
+    assert table.rules[-1].matches_everything
+    assert all(rule.description for rule in table.rules), "every rule explains itself in the annotation column"
+    assert "SEED DATA" in table.description
+
+
+def test_every_classic_code_in_every_district_goes_to_an_existing_department() -> None:
+    table, _ = load("dispatch_routing")
+    codes = [f"{major:02d}{minor:02d}" for major in range(1, 7) for minor in range(1, 40)]
+    for kind, code, district, area, source in product(("component", "incident"), codes, DISTRICTS, ("A", "C"),
+                                                      ("inspector", "citizen")):
+        decision = evaluate(table, {"kind": kind, "major_code": code[:2], "minor_code": code,
+                                    "district_code": district, "area_class": area, "source": source})
+        department, level = decision.outputs["department_code"], decision.outputs["level"]
+        assert department in CITY_DEPARTMENTS | DISTRICT_DEPARTMENTS, (kind, code, district, decision)
+        assert level == ("district" if department in DISTRICT_DEPARTMENTS else "city"), (kind, code, decision)
+        assert decision.outputs["auto_dispatch"] in (True, False)
+
+
+def test_only_a_handful_of_routes_dispatch_automatically() -> None:
+    table, _ = load("dispatch_routing")
+    automatic = [rule.number for rule in table.rules if rule.outputs[2] == "True"]
+    assert 2 <= len(automatic) <= 6
+
+
+def test_every_filing_condition_gets_positive_limits_in_known_units() -> None:
+    table, _ = load("time_limits")
+    conditions = {rule.inputs[2].strip('"') for rule in table.rules if rule.inputs[2] and rule.inputs[2][0] == '"'}
+    assert len(conditions) == 54  # one per row of case_standards.csv
+    for condition, urgency, area in product(sorted(conditions), ("normal", "urgent"), ("A", "B", "C")):
+        kind = "component" if condition[0] == "1" else "incident"
+        decision = evaluate(table, {"kind": kind, "minor_code": condition[1:5], "filing_condition": condition,
+                                    "urgency": urgency, "area_class": area})
+        assert decision.rule_number != len(table.rules), f"{condition} fell to the catch-all"
+        for stage in STAGES:
+            limit, unit = decision.outputs[f"{stage}_limit"], decision.outputs[f"{stage}_unit"]
+            assert isinstance(limit, int | float) and limit > 0 and unit in UNITS, (condition, stage, decision)
+        if urgency == "urgent":
+            assert decision.outputs["handle_unit"] == "hours", (condition, decision)
+
+
+def test_the_core_area_never_gets_a_longer_limit() -> None:
+    table, _ = load("time_limits")
+    a_rules = [rule for rule in table.rules if rule.inputs[4] == '"A"']
+    assert len(a_rules) >= 2
+    for rule in a_rules:
+        inputs = {"kind": rule.inputs[0].strip('"'), "minor_code": rule.inputs[1].strip('"'),
+                  "filing_condition": rule.inputs[2].strip('"'), "urgency": "normal"}
+        core, other = evaluate(table, {**inputs, "area_class": "A"}), evaluate(table, {**inputs, "area_class": "B"})
+        assert working_hours(core.outputs) < working_hours(other.outputs), rule
+
+
+def working_hours(outputs: dict) -> float:
+    """The handling limit in working hours (1 working day = 8 working hours)."""
+    return outputs["handle_limit"] * {"working_hours": 1, "working_days": 8}[outputs["handle_unit"]]
