@@ -6,7 +6,7 @@ SZCG   := $(BIN)/szcg
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install assets lint db deploy demo clean bench
+.PHONY: run test install assets lint db deploy demo clean bench translations messages
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,18 @@ $(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
 	$(BIN)/pip install -q -e '.[prod,test]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed translations
+
+# Page languages: .po text is committed, .mo is compiled here (and by the app when missing).
+MO := web/translations/zh/LC_MESSAGES/messages.mo
+translations: $(MO)
+$(MO): web/translations/zh/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/python -m web.i18n
+
+# After changing page text: extract the messages and merge them into the catalogues.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-location --omit-header
 
 assets: node_modules/.installed
 node_modules/.installed: package.json package-lock.json scripts/copy_vendor.py

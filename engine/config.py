@@ -29,9 +29,11 @@ SCHEMA: dict[str, Any] = {
     "required": [
         "database_url", "instance_path", "upload_dir", "upload_max_bytes", "secret_key_file",
         "token_ttl_hours", "login_max_failures", "login_lockout_minutes", "public_reports_per_hour",
-        "timezone", "office_hours", "warning_ratio", "scheduler_interval_seconds", "scheduler_in_web",
+        "public_lookups_per_hour",
+        "timezone", "office_hours", "warning_ratio", "district_centers", "task_supervisors",
+        "scheduler_interval_seconds", "scheduler_in_web",
         "classification_standard", "city_code", "city_name", "near_boundary_m", "duplicate_radius_m",
-        "duplicate_window_hours", "duplicate_closed_days", "default_locale", "page_size",
+        "duplicate_window_hours", "duplicate_closed_days", "containment_tolerance_m", "default_locale", "page_size",
         "map_tile_url", "map_tile_attribution", "map_center", "log_level",
     ],
     "properties": {
@@ -45,6 +47,7 @@ SCHEMA: dict[str, Any] = {
         "login_max_failures": {"type": "integer", "minimum": 1},
         "login_lockout_minutes": {"type": "number", "exclusiveMinimum": 0},
         "public_reports_per_hour": {"type": "integer", "minimum": 1},
+        "public_lookups_per_hour": {"type": "integer", "minimum": 1},
         "timezone": {"type": "string", "minLength": 1},
         "office_hours": {
             "type": "array",
@@ -61,6 +64,8 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "warning_ratio": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+        "district_centers": {"type": "array", "items": {"type": "string", "pattern": r"^\d{6}$"}},
+        "task_supervisors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
         "scheduler_interval_seconds": {"type": "integer", "minimum": 1},
         "scheduler_in_web": {"type": "boolean"},
         "classification_standard": {"enum": ["CJT214-2007", "GBT47678.5-2026"]},
@@ -70,6 +75,7 @@ SCHEMA: dict[str, Any] = {
         "duplicate_radius_m": {"type": "number", "exclusiveMinimum": 0},
         "duplicate_window_hours": {"type": "number", "exclusiveMinimum": 0},
         "duplicate_closed_days": {"type": "integer", "minimum": 0},
+        "containment_tolerance_m": {"type": "number", "minimum": 0},
         "default_locale": {"enum": ["zh_CN", "en"]},
         "page_size": {"type": "integer", "minimum": 1, "maximum": 500},
         "map_tile_url": {"type": "string"},

@@ -123,3 +123,19 @@ class ProcessError(SzcgError):
     def __init__(self, message: str, *, element: str | None = None) -> None:
         super().__init__(message, element=element)
         self.element = element
+
+
+class ImportRefused(Invalid):
+    """A data file (places, components, classes) was refused; nothing of it was stored.
+
+    ``problems`` lists each bad feature or line: ``{"where": "feature 12", "code": …, "reason": …}``.
+    """
+
+    code = "import_refused"
+
+    def __init__(self, file: str, problems: list[dict[str, str | None]]) -> None:
+        shown = "; ".join(f"{p['where']}" + (f" ({p['code']})" if p.get("code") else "") + f": {p['reason']}"
+                          for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"{file} refused, nothing imported: {shown}{more}", problems=problems)
+        self.problems = problems

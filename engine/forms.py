@@ -32,14 +32,25 @@ def declared_fields(schema: dict[str, Any]) -> set[str]:
     return names
 
 
+def with_defaults(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Fill in the fields a form declares a ``default`` for and the user left out."""
+    filled = dict(data)
+    for name, field in schema.get("properties", {}).items():
+        if name not in filled and isinstance(field, dict) and "default" in field:
+            filled[name] = field["default"]
+    return filled
+
+
 def validate_form(form: dict[str, Any], data: Any, formats: dict[str, FormatCheck] | None = None) -> dict[str, Any]:
-    """Return ``data`` if it satisfies ``form``; else raise Invalid with one message per field.
+    """Return ``data`` (with the form's defaults filled in) if it satisfies ``form``; else raise
+    Invalid with one message per field.
 
     :raises Invalid: ``fields`` maps each field to its message, ``codes`` to the failed rule.
     """
     if not isinstance(data, dict):
         raise Invalid("the form data must be a JSON object", fields={"_": "not an object"})
     schema = form["schema"]
+    data = with_defaults(schema, data)
     fields: dict[str, str] = {}
     codes: dict[str, str] = {}
     for key in sorted(set(data) - declared_fields(schema)):

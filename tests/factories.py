@@ -12,7 +12,7 @@ from typing import Any
 
 import shapely
 
-from engine.services import catalog, demo, reports, tasks
+from engine.services import catalog, demo, reports, standards, tasks
 from engine.services.accounts import Actor, actor_of, get_user
 from engine.services.definitions import deploy_dirs
 from engine.services.deps import Deps
@@ -21,8 +21,10 @@ from engine.services.places import add_place
 DISTRICTS = {"650102": ("天山区", 87.60), "650103": ("沙依巴克区", 87.58)}
 LAT0 = 43.80
 STEP = 0.01
-# A point inside grid 01 of 天山区 (its lower-left square) and one far outside the city.
+# A point inside grid 01 of 天山区 (its lower-left square, area class B), one in grid 04 (upper
+# right, the core area class A) and one far outside the city.
 INSIDE = (87.605, 43.805)
+INSIDE_A = (87.615, 43.815)
 INSIDE_650103 = (87.585, 43.805)
 OUTSIDE = (100.0, 30.0)
 
@@ -44,7 +46,7 @@ def seed_places(session: Any) -> None:
             for i in range(2):
                 cell = box(lon0 + i * STEP, LAT0 + j * STEP, lon0 + (i + 1) * STEP, LAT0 + (j + 1) * STEP)
                 add_place(session, code=f"{community}{seq:02d}", level="grid", name=f"网格{seq:02d}",
-                          parent_code=community, geometry=cell, area_class="A" if seq == 1 else "B",
+                          parent_code=community, geometry=cell, area_class="A" if seq == 4 else "B",
                           beat_code=f"{district}_01")
                 seq += 1
     session.flush()
@@ -57,6 +59,8 @@ def seed_test_city(deps: Deps) -> None:
         org = demo.load_org_file()
         demo.seed_departments(uow.session, org)
         demo.seed_accounts(uow.session, org, deps.clock.now())
+        standards.load_shipped_conditions(uow.session)
+        demo.seed_responsibilities(uow.session, org)
         uow.commit()
     deploy_dirs(deps, actor="tests")
 
@@ -92,23 +96,41 @@ def open_task(deps: Deps, case_no: str) -> Any:
         return rows[0]
 
 
-# Who completes each stage in the demo organisation (handler: the dispatched department).
-STAGE_ACTOR = {"register": "operator", "verify": INSPECTOR, "file": "shift_leader", "dispatch": "dispatcher",
-               "check": INSPECTOR, "close": "shift_leader"}
+def who_takes(task: Any) -> str:
+    """The demo account that may take ``task``: by its lane and scope, as the inbox decides."""
+    if task.scope == "grid":
+        return INSPECTOR if task.grid_code and task.grid_code.startswith("650102") else "inspector_650103_01"
+    if task.scope == "department":
+        return task.department_code
+    if task.scope == "district":
+        return f"{task.lane}_{task.district_code}"
+    return task.lane
 
 
 def act(deps: Deps, case_no: str, stage: str, data: dict[str, Any], username: str | None = None) -> str:
     """Complete the case's open task, asserting it is at ``stage``; return the new status."""
     task = open_task(deps, case_no)
     assert task.stage == stage, f"case is at {task.stage}, not {stage}"
-    who = username or STAGE_ACTOR.get(stage) or task.department_code
-    return tasks.complete_task(deps, actor(deps, who), task.id, data).status
+    return tasks.complete_task(deps, actor(deps, username or who_takes(task)), task.id, data).status
 
 
-def straight_through(deps: Deps, case_no: str, department: str = "sanitation_650102") -> None:
-    act(deps, case_no, "register", {"decision": "file"})
+def straight_through(deps: Deps, case_no: str, department: str = "sanitation_650102", *,
+                     after_register: bool = False) -> None:
+    if not after_register:
+        act(deps, case_no, "register", {"decision": "file"})
     act(deps, case_no, "file", {"decision": "file"})
     act(deps, case_no, "dispatch", {"department_code": department})
     act(deps, case_no, "handle", {"outcome": "done"})
     act(deps, case_no, "check", {"passed": True})
     act(deps, case_no, "close", {})
+
+
+def taker(deps: Deps, task: Any) -> str:
+    """A demo account that may complete ``task`` (routing and scopes are data: ask, don't assume)."""
+    from engine.services.accounts import list_users
+    from engine.services.authz import may_complete
+
+    for user in list_users(deps):
+        if may_complete(actor(deps, str(user["username"])), task):
+            return str(user["username"])
+    raise AssertionError(f"no account may take {task.stage} ({task.lane}/{task.scope})")

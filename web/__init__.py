@@ -31,6 +31,9 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None,
 
     errors.register(app)
     app.register_blueprint(api.bp)
+    from web import pages
+
+    pages.register(app)
     return app
 
 

@@ -17,6 +17,12 @@ def register(app: Flask) -> None:
     def _domain_error(exc: SzcgError):  # type: ignore[no-untyped-def]
         if exc.status >= 500:
             log.error("%s: %s", exc.code, exc.message)
+        if not request.path.startswith("/api/"):
+            from web.pages.errors import page_for_domain_error
+
+            page = page_for_domain_error(exc)
+            retry = exc.details.get("retry_after")
+            return (page[0], page[1], {"Retry-After": str(retry)}) if retry else page
         response = jsonify(exc.to_dict())
         response.status_code = exc.status
         if exc.status == 401:
@@ -29,7 +35,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         if not request.path.startswith("/api/"):
-            return exc
+            from web.pages.errors import page_for_http_error
+
+            return page_for_http_error(exc)
         names = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
         response = jsonify({"error": names.get(exc.code or 500, "http_error"), "message": exc.description})
         response.status_code = exc.code or 500

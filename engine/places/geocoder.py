@@ -191,6 +191,8 @@ def _boundary_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     of re-projecting the polygon. ``to_ragged_array`` reads coordinates without cloning
     GEOS geometries (``get_parts``/``get_rings`` would, and leave the heap fragmented).
     """
+    if len(geoms) == 0:  # a city before its grids are imported: every point is outside
+        return np.empty((0, 4)), np.zeros(1, dtype=np.int64)
     _, coords, offsets = shapely.to_ragged_array(geoms)
     ring_offsets, polygon_offsets = offsets[0], offsets[1]
     # All-Polygon input has no multipart level: grid i is polygon i.

@@ -20,13 +20,14 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.errors import DeployProblem
 from engine.runtime.scripting import ScriptRejected, compile_script
-from engine.runtime.workflow import ParsedProcess, UserTaskInfo, end_event_specs, user_task_specs
+from engine.runtime.workflow import MessageInfo, ParsedProcess, UserTaskInfo, end_event_specs, user_task_specs
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 
 # Which scope a task has when its diagram does not say: who of a lane may take it.
 DEFAULT_SCOPE = {"inspector": "grid", "handler": "department"}
+PRIORITIES = {"low": -10, "normal": 0, "high": 10}
 SCOPES = {"grid", "department", "district", "city"}
 _ISO_DURATION = re.compile(r"^R?\d*/?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 
@@ -56,10 +57,41 @@ def parse_process(files: dict[str, str], key: str) -> ParsedProcess:
             form_key=props.get("formKey", task_spec.bpmn_id),
             scope=props.get("scope", DEFAULT_SCOPE.get(lane or "", "city")),
             documentation=task_spec.documentation,
+            show_data=tuple(k.strip() for k in props.get("showData", "").split(",") if k.strip()),
+            case_clock=props.get("caseClock", "").lower() in ("true", "1", "yes"),
+            priority=PRIORITIES.get(props.get("priority", "normal"), 0),
+            department_key=props.get("departmentKey", "department_code"),
+            scope_key=props.get("scopeFrom") or None,
+            side_task=props.get("sideTask", "").lower() in ("true", "1", "yes"),
         )
+    parsed.messages = _messages(files)
     for end in end_event_specs(parsed):
-        parsed.end_statuses[end.bpmn_id] = _properties(end).get("caseStatus", "closed")
+        status = _properties(end).get("caseStatus")
+        if status:
+            parsed.end_statuses[end.bpmn_id] = status
     return parsed
+
+
+def _messages(files: dict[str, str]) -> dict[str, MessageInfo]:
+    """Messages the processes accept from outside: message start events of event subprocesses.
+
+    The start event's ``allowedRoles`` property says who may send it (e.g. who may urge).
+    """
+    found: dict[str, MessageInfo] = {}
+    for xml in files.values():
+        root = etree.fromstring(xml.encode("utf-8"))
+        messages = {m.get("id"): m for m in root.iterfind("bpmn:message", NS)}
+        for sub in root.iterfind(".//bpmn:subProcess[@triggeredByEvent='true']", NS):
+            for start in sub.iterfind("bpmn:startEvent", NS):
+                ref = start.find("bpmn:messageEventDefinition", NS)
+                if ref is None or ref.get("messageRef") not in messages:
+                    continue
+                message = messages[ref.get("messageRef")]
+                props = {p.get("name"): p.get("value") for p in start.iterfind(".//spiffworkflow:property", NS)}
+                variable = ref.findtext(".//spiffworkflow:messageVariable", namespaces=NS)
+                roles = tuple(r.strip() for r in (props.get("allowedRoles") or "").split(",") if r.strip())
+                found[message.get("name")] = MessageInfo(message.get("name"), roles, variable, props.get("formKey"))
+    return found
 
 
 def executable_process_ids(files: dict[str, str]) -> list[str]:
@@ -98,6 +130,12 @@ def check_bundle(files: dict[str, str], forms: dict[str, Any], roles: Iterable[s
             continue
         for info in parsed.user_tasks.values():
             problems += _check_user_task(files, info, forms, role_set)
+        for message in parsed.messages.values():
+            if message.form_key and message.form_key not in forms:
+                problems.append(DeployProblem("?", message.name, f"no form '{message.form_key}.json' in forms/"))
+            unknown = set(message.allowed_roles) - role_set
+            if unknown:
+                problems.append(DeployProblem("?", message.name, f"allowedRoles names no role: {sorted(unknown)}"))
     return _unique(problems)
 
 

@@ -34,6 +34,7 @@ from SpiffWorkflow.version import __version__ as SPIFF_VERSION
 
 from engine.errors import ProcessError
 from engine.runtime.scripting import SandboxEnvironment, SandboxScriptEngine, ScriptRejected, ScriptTimeout
+from engine.runtime.timesource import clock_bound
 
 SERIALIZER_VERSION = "1.5"
 
@@ -52,6 +53,22 @@ class UserTaskInfo:
     form_key: str
     scope: str
     documentation: str | None = None
+    show_data: tuple[str, ...] = ()
+    case_clock: bool = False
+    priority: int = 0
+    department_key: str = "department_code"
+    scope_key: str | None = None
+    side_task: bool = False
+
+
+@dataclass(frozen=True)
+class MessageInfo:
+    """A message the process accepts from outside (an event subprocess's message start)."""
+
+    name: str
+    allowed_roles: tuple[str, ...]
+    variable: str | None
+    form_key: str | None = None
 
 
 @dataclass
@@ -63,6 +80,10 @@ class ParsedProcess:
     subprocess_specs: dict[str, Any]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     end_statuses: dict[str, str] = field(default_factory=dict)
+    messages: dict[str, MessageInfo] = field(default_factory=dict)
+
+    def stage_has_case_clock(self, stage: str) -> bool:
+        return any(info.case_clock for info in self.user_tasks.values() if info.stage == stage)
 
 
 @dataclass(frozen=True)
@@ -127,8 +148,9 @@ class WorkflowRuntime:
     spiff_version = SPIFF_VERSION
     serializer_version = SERIALIZER_VERSION
 
-    def __init__(self, helpers: dict[str, Callable[..., Any]], *, script_time_limit: float = 1.0,
+    def __init__(self, helpers: dict[str, Callable[..., Any]], *, clock: Any = None, script_time_limit: float = 1.0,
                  cache_size: int = 64) -> None:
+        self.clock = clock
         self.script_engine = SandboxScriptEngine(SandboxEnvironment(helpers, time_limit=script_time_limit))
         self.serializer = _make_serializer()
         self._cache: OrderedDict[int, ParsedProcess] = OrderedDict()
@@ -180,7 +202,7 @@ class WorkflowRuntime:
 
         :raises ProcessError: naming the BPMN element when a script or condition fails.
         """
-        with translate_errors():
+        with translate_errors(), clock_bound(self.clock):
             workflow.refresh_timers()
             workflow.do_engine_steps(did_complete_task=on_completed)
 
@@ -190,12 +212,31 @@ class WorkflowRuntime:
         task = self.find_task(workflow, task_id)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise LookupError(task_id)
-        with translate_errors():
+        with translate_errors(), clock_bound(self.clock):
             task.data.update(data)
             task.run()
             if on_completed is not None:
                 on_completed(task)
             workflow.refresh_timers()
+            workflow.do_engine_steps(did_complete_task=on_completed)
+
+    def send_message(self, workflow: BpmnWorkflow, name: str, payload: dict[str, Any],
+                     on_completed: Callable[[Any], None] | None = None) -> None:
+        """Deliver a message from outside (e.g. an urge) and run to the next wait state.
+
+        :raises LookupError: the process is not waiting for such a message now.
+        """
+        from SpiffWorkflow.bpmn import BpmnEvent
+        from SpiffWorkflow.exceptions import WorkflowException
+        from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+
+        if workflow.is_completed():
+            raise LookupError(name)
+        with translate_errors(), clock_bound(self.clock):
+            try:
+                workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
+            except WorkflowException as exc:
+                raise LookupError(name) from exc
             workflow.do_engine_steps(did_complete_task=on_completed)
 
     @staticmethod
@@ -231,12 +272,11 @@ class WorkflowRuntime:
         return workflow.is_completed()
 
     @staticmethod
-    def end_event_reached(workflow: BpmnWorkflow) -> str | None:
-        """The BPMN id of the top process's end event that completed it, if any."""
-        for task in workflow.get_tasks(state=TaskState.COMPLETED):
-            if isinstance(task.task_spec, EndEvent) and task.workflow is workflow:
-                return task.task_spec.bpmn_id
-        return None
+    def completed_end_events(workflow: BpmnWorkflow) -> list[str]:
+        """BPMN ids of the top process's end events reached, in the order they were reached."""
+        ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+                if isinstance(t.task_spec, EndEvent) and t.workflow is workflow]
+        return [t.task_spec.bpmn_id for t in sorted(ends, key=lambda t: t.last_state_change)]
 
     @staticmethod
     def data(workflow: BpmnWorkflow) -> dict[str, Any]:

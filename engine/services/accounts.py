@@ -165,9 +165,10 @@ def parse_grant(text: str) -> Grant:
 
 
 def add_user(session: Session, username: str, password: str, display_name: str, grants: list[Grant],
-             *, now_ts: object) -> User:
+             *, now_ts: object, password_hash: str | None = None) -> User:
     """Create a user with grants in the caller's transaction.
 
+    ``password_hash`` (of ``password``) lets the demo hash its shared password once, not per account.
     :raises Invalid: the username is taken or malformed, or a department does not exist.
     """
     if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
@@ -179,7 +180,8 @@ def add_user(session: Session, username: str, password: str, display_name: str, 
     for g in grants:
         if g.department_code and session.get(Department, g.department_code) is None:
             raise Invalid(f"unknown department '{g.department_code}'", fields={"roles": g.department_code})
-    user = User(username=username, display_name=display_name or username, password_hash=hash_password(password),
+    user = User(username=username, display_name=display_name or username,
+                password_hash=password_hash or hash_password(password),
                 active=True, created_at=now_ts, failed_logins=0)
     session.add(user)
     session.flush()

@@ -2,6 +2,7 @@
 
 A task is taken by role (its BPMN lane) within a scope (its diagram's ``scope`` property):
 ``grid`` — the inspector the task was assigned to (the grid's responsible inspector);
+a task of any other scope that a supervisor reassigned to one person is that person's alone;
 ``department`` — a handler of the case's department; ``district`` — a holder of the role
 for the case's district (district sub-centres); ``city`` — a holder of the role at city
 level (no district limit). The same rules build the inbox query, so what a user sees is
@@ -24,6 +25,8 @@ CENTRE_ROLES = ("operator", "shift_leader", "dispatcher", "leader", "admin")
 def grant_covers_task(grant: Grant, actor_id: int | None, task: Task) -> bool:
     if grant.role != task.lane:
         return False
+    if task.scope != "grid" and task.assignee_id is not None:  # reassigned to one person
+        return task.assignee_id == actor_id
     if task.scope == "grid":
         return task.assignee_id is not None and task.assignee_id == actor_id
     if task.scope == "department":
@@ -40,15 +43,16 @@ def may_complete(actor: Actor, task: Task) -> bool:
 def task_clause(actor: Actor) -> ColumnElement[bool]:
     """SQL condition selecting the tasks ``actor`` may take (same rules as may_complete)."""
     parts = []
+    unassigned = Task.assignee_id.is_(None)
     for g in actor.grants:
         lane = Task.lane == g.role
-        scoped = [and_(Task.scope == "grid", Task.assignee_id == actor.id)] if actor.id is not None else []
+        scoped = [Task.assignee_id == actor.id] if actor.id is not None else []
         if g.department_code is not None:
-            scoped.append(and_(Task.scope == "department", Task.department_code == g.department_code))
+            scoped.append(and_(Task.scope == "department", Task.department_code == g.department_code, unassigned))
         if g.district_code is not None:
-            scoped.append(and_(Task.scope == "district", Task.district_code == g.district_code))
+            scoped.append(and_(Task.scope == "district", Task.district_code == g.district_code, unassigned))
         if g.district_code is None and g.department_code is None:
-            scoped.append(Task.scope == "city")
+            scoped.append(and_(Task.scope == "city", unassigned))
         parts.append(and_(lane, or_(*scoped)))
     return or_(*parts) if parts else false()
 

@@ -6,15 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from engine.clock import isoformat
 from engine.errors import Forbidden, NotFound
 from engine.services.accounts import Actor
 from engine.services.authz import case_clause, may_see_personal_data
 from engine.services.deps import Deps
+from engine.services.lights import light_of
 from engine.store.models import Case, CaseEvent, Task
 
+REPEATED_RETURNS = 2  # 推诿: a case returned this often is flagged for the supervision centre
 SUMMARY_TIMES = ("reported_at", "registered_at", "verified_at", "filed_at", "dispatched_at", "handled_at",
                  "checked_at", "closed_at", "voided_at", "evaluated_at", "deadline_at")
 
@@ -27,6 +29,12 @@ def case_summary(case: Case, *, personal: bool) -> dict[str, Any]:
         "community_code": case.community_code, "street_code": case.street_code,
         "district_code": case.district_code, "department_code": case.department_code, "urgency": case.urgency,
         "return_count": case.return_count, "rework_count": case.rework_count,
+        "overdue_count": case.overdue_count, "deadline_provisional": case.deadline_provisional, "level": case.level,
+        "filing_condition": case.filing_condition, "channel": case.channel,
+        "extension_count": case.extension_count, "suspension_count": case.suspension_count,
+        "urge_count": case.urge_count, "suspended_at": isoformat(case.suspended_at),
+        "suspended_seconds": case.suspended_seconds, "escalated_at": isoformat(case.escalated_at),
+        "flags": ["repeated_returns"] if case.return_count >= REPEATED_RETURNS else [],
     }
     body.update({key: isoformat(getattr(case, key)) for key in SUMMARY_TIMES})
     if personal:
@@ -51,8 +59,11 @@ def get_case(deps: Deps, actor: Actor, case_no: str) -> dict[str, Any]:
         events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
         tasks = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "open"))
         body = case_summary(case, personal=may_see_personal_data(actor))
+        now = deps.clock.now()
         body["tasks"] = [{"id": t.id, "stage": t.stage, "name": t.name, "lane": t.lane,
-                          "created_at": isoformat(t.created_at), "due_at": isoformat(t.due_at)} for t in tasks]
+                          "created_at": isoformat(t.created_at), "warn_at": isoformat(t.warn_at),
+                          "due_at": isoformat(t.due_at), "light": light_of(now, t.warn_at, t.due_at),
+                          "provisional": t.provisional} for t in tasks]
         body["timeline"] = [event_view(e) for e in events]
         return body
 
@@ -64,6 +75,12 @@ class CaseFilter:
     department_code: str | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None
+    # Added for the case search page; all optional, so existing callers are unchanged.
+    street_code: str | None = None
+    category_code: str | None = None
+    source: str | None = None
+    open: bool | None = None        # True: still running; False: closed or void
+    overdue: bool = False           # past its deadline (now, or when it was closed), or a task overdue
 
 
 def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_page: int = 20) -> dict[str, Any]:
@@ -79,6 +96,7 @@ def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_
         query = query.where(Case.reported_at >= flt.date_from)
     if flt.date_to:
         query = query.where(Case.reported_at < flt.date_to)
+    query = _more_filters(query, flt, deps.clock.now())
     personal = may_see_personal_data(actor)
     with deps.uow() as uow:
         total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -86,3 +104,27 @@ def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_
                                    .offset((page - 1) * per_page).limit(per_page))
         return {"page": page, "per_page": per_page, "total": total,
                 "items": [case_summary(c, personal=personal) for c in rows]}
+
+
+FINISHED = ("closed", "void")
+
+
+def _more_filters(query: Select[Any], flt: CaseFilter, now: datetime) -> Select[Any]:
+    """The search page's filters: street, class, source, running or finished, overdue."""
+    if flt.street_code:
+        query = query.where(Case.street_code == flt.street_code)
+    if flt.category_code:
+        query = query.where(Case.category_code == flt.category_code)
+    if flt.source:
+        query = query.where(Case.source == flt.source)
+    if flt.open is True:
+        query = query.where(Case.status.not_in(FINISHED))
+    elif flt.open is False:
+        query = query.where(Case.status.in_(FINISHED))
+    if flt.overdue:
+        late_case = and_(Case.deadline_at.is_not(None),
+                         or_(and_(Case.closed_at.is_not(None), Case.closed_at > Case.deadline_at),
+                             and_(Case.status.not_in(FINISHED), Case.deadline_at < now)))
+        late_task = Case.id.in_(select(Task.case_id).where(Task.state == "open", Task.due_at < now))
+        query = query.where(or_(late_case, late_task))
+    return query

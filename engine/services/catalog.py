@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import Invalid
+from engine.errors import ImportRefused, Invalid
+from engine.services.accounts import Actor
 from engine.services.deps import Deps
 from engine.store.models import Category, Department
 
@@ -36,25 +37,56 @@ def split_category_code(code: str) -> tuple[str, str]:
 def read_category_rows(path: Path) -> list[dict[str, str]]:
     """Rows of a classification CSV (kind, major_code, major_name, minor_code, minor_name, …).
 
-    :raises Invalid: naming the line of the first bad row.
+    :raises ImportRefused: naming every bad line (wrong kind, code, duplicate); nothing is returned.
     """
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         need = {"kind", "major_code", "major_name", "minor_code", "minor_name"}
         missing = need - set(reader.fieldnames or [])
         if missing:
-            raise Invalid(f"{path.name}: missing columns {', '.join(sorted(missing))}")
-        rows = []
+            raise ImportRefused(path.name, [{"where": "line 1", "code": None,
+                                             "reason": f"missing columns {', '.join(sorted(missing))}"}])
+        rows, problems, seen = [], [], set()
         for line, row in enumerate(reader, start=2):
-            kind, minor = row["kind"].strip(), row["minor_code"].strip()
-            if kind not in KIND_DIGIT:
-                raise Invalid(f"{path.name} line {line}: kind '{kind}' is not component or incident")
-            if not minor.isdigit() or len(minor) not in STANDARD_BY_MINOR_LENGTH:
-                raise Invalid(f"{path.name} line {line}: minor_code '{minor}' must be 4 or 5 digits")
-            if not minor.startswith(row["major_code"].strip()):
-                raise Invalid(f"{path.name} line {line}: minor_code '{minor}' does not start with its major code")
-            rows.append({k: (v or "").strip() for k, v in row.items() if k})
-        return rows
+            row = {k: (v or "").strip() for k, v in row.items() if k}
+            reason = _category_problem(row, seen)
+            if reason:
+                problems.append({"where": f"line {line}", "code": row["minor_code"] or None, "reason": reason})
+            else:
+                rows.append(row)
+    if problems:
+        raise ImportRefused(path.name, problems)
+    return rows
+
+
+def _category_problem(row: dict[str, str], seen: set[tuple[str, str]]) -> str | None:
+    kind, minor = row["kind"], row["minor_code"]
+    if kind not in KIND_DIGIT:
+        return f"kind '{kind}' is not component or incident"
+    if not (minor.isascii() and minor.isdigit()) or len(minor) not in STANDARD_BY_MINOR_LENGTH:
+        return f"minor_code '{minor}' must be 4 or 5 digits"
+    if not minor.startswith(row["major_code"]) or not row["major_code"]:
+        return f"minor_code '{minor}' does not start with its major code '{row['major_code']}'"
+    if not row["minor_name"] or not row["major_name"]:
+        return "major_name and minor_name are required"
+    if (kind, minor) in seen:
+        return f"duplicate code: {kind} {minor} appears earlier in the file"
+    seen.add((kind, minor))
+    return None
+
+
+def import_categories(deps: Deps, actor: Actor, path: Path) -> int:
+    """Load a classification table (both standards may be in one file); known classes are updated."""
+    from engine.services import audit
+
+    audit.require_admin(actor)
+    rows = read_category_rows(path)
+    with deps.uow(write=True) as uow:
+        count = upsert_categories(uow.session, rows)
+        audit.record(uow.session, actor, deps.clock.now(), "import_categories", "categories", path.name,
+                     {"rows": count})
+        uow.commit()
+    return count
 
 
 def upsert_categories(session: Session, rows: Iterable[dict[str, str]]) -> int:

@@ -74,8 +74,14 @@ def deploy(deps: Deps, files: dict[str, str], forms: dict[str, Any], *, actor: s
 
 def deploy_dirs(deps: Deps, workflow_dir: Path | None = None, forms_dir: Path | None = None,
                 *, actor: str | None = None) -> list[Deployed]:
-    files, forms = read_bundle(workflow_dir or PROJECT_ROOT / "workflows", forms_dir or PROJECT_ROOT / "forms")
-    return deploy(deps, files, forms, actor=actor)
+    """Deploy the processes and forms of two folders, and seed their decision tables."""
+    from engine.services import rules
+
+    workflow_dir = workflow_dir or PROJECT_ROOT / "workflows"
+    files, forms = read_bundle(workflow_dir, forms_dir or PROJECT_ROOT / "forms")
+    deployed = deploy(deps, files, forms, actor=actor)
+    rules.seed_from_files(deps, workflow_dir, actor=actor)
+    return deployed
 
 
 def _store(session: Session, key: str, files: dict[str, str], forms: dict[str, Any], actor: str | None,

@@ -15,9 +15,10 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.services.accounts import Grant, add_user
+from engine.services.accounts import Grant, add_user, hash_password, parse_grant
 from engine.services.catalog import DATA_DIR
-from engine.store.models import Department, Place, User
+from engine.store.models import Category, Department, Place, User
+from engine.store.places_models import DepartmentResponsibility
 
 DEMO_PASSWORD = "demo"
 
@@ -27,6 +28,7 @@ class DemoAccounts:
     """What the demo created or found, to print for the newcomer."""
 
     rows: list[tuple[str, str, str]] = field(default_factory=list)
+    password_hash: str | None = field(default=None, repr=False)
 
     def add(self, username: str, roles: str, note: str) -> None:
         self.rows.append((username, roles, note))
@@ -55,7 +57,10 @@ def _ensure_user(session: Session, username: str, display: str, grants: list[Gra
                  out: DemoAccounts, note: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        user = add_user(session, username, DEMO_PASSWORD, display, grants, now_ts=now)
+        if out.password_hash is None:  # scrypt is slow on purpose: hash the shared password once
+            out.password_hash = hash_password(DEMO_PASSWORD)
+        user = add_user(session, username, DEMO_PASSWORD, display, grants, now_ts=now,
+                        password_hash=out.password_hash)
     out.add(username, ",".join(sorted({g.role for g in grants})), note)
     return user
 
@@ -64,8 +69,13 @@ def seed_accounts(session: Session, org: dict[str, Any], now: Any) -> DemoAccoun
     """Centre accounts, one handler per department, one inspector per beat of grids."""
     out = DemoAccounts()
     for acc in org["accounts"]:
-        _ensure_user(session, acc["username"], acc["display_name"], [Grant(r) for r in acc["roles"]], now, out,
+        _ensure_user(session, acc["username"], acc["display_name"], [parse_grant(r) for r in acc["roles"]], now, out,
                      "centre")
+    if org.get("district_dispatchers"):
+        for district in org["district_departments"]["districts"]:
+            name = org["district_names"][district]
+            _ensure_user(session, f"dispatcher_{district}", f"{name}指挥分中心派遣员",
+                         [Grant("dispatcher", district_code=district)], now, out, "district centre")
     for dep in session.scalars(select(Department).order_by(Department.code)):
         _ensure_user(session, dep.code, dep.name, [Grant("handler", department_code=dep.code)], now, out,
                      dep.name)
@@ -79,3 +89,31 @@ def seed_accounts(session: Session, org: dict[str, Any], now: Any) -> DemoAccoun
                                            Place.inspector_id.is_(None)).values(inspector_id=user.id))
     session.flush()
     return out
+
+
+def seed_responsibilities(session: Session, org: dict[str, Any]) -> int:
+    """Give each classic class its responsible departments, unless responsibilities exist already.
+
+    The longest key of ``responsibilities`` that prefixes a class code wins; ``district:<kind>``
+    stands for that kind of department in every district that has one.
+    """
+    if session.scalar(select(DepartmentResponsibility.category_code).limit(1)) is not None:
+        return 0  # an earlier run's, or the city's own: never overwritten
+    rules = {str(k): str(v) for k, v in (org.get("responsibilities") or {}).items()}
+    departments = {d.code: d for d in session.scalars(select(Department).where(Department.active.is_(True)))}
+    count = 0
+    for code in session.scalars(select(Category.code).where(Category.standard == "CJT214-2007")):
+        key = max((k for k in rules if code.startswith(k)), key=len, default=None)
+        if key is None:
+            continue
+        target = rules[key]
+        if target.startswith("district:"):
+            kind = target.split(":", 1)[1]
+            chosen = [c for c, d in departments.items() if d.level == "district" and c == f"{kind}_{d.district_code}"]
+        else:
+            chosen = [target] if target in departments else []
+        for department in chosen:
+            session.add(DepartmentResponsibility(department_code=department, category_code=code))
+            count += 1
+    session.flush()
+    return count

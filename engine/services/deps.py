@@ -43,10 +43,11 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, engine: Engine
     from engine.runtime.workflow import WorkflowRuntime
 
     engine = engine or make_engine(settings.database_url_resolved)
+    clock = clock or SystemClock()
     return Deps(
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
-        runtime=WorkflowRuntime(HELPERS),
-        clock=clock or SystemClock(),
+        runtime=WorkflowRuntime(HELPERS, clock=clock),
+        clock=clock,
     )

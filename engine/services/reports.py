@@ -14,11 +14,12 @@ from engine.clock import BEIJING
 from engine.errors import Conflict, Invalid
 from engine.services.accounts import Actor
 from engine.services.catalog import find_category, split_category_code
+from engine.services.components import check_component
 from engine.services.definitions import latest_definition
 from engine.services.deps import CASE_PROCESS_KEY, Deps
-from engine.services.places import locate
+from engine.services.places import CRS, locate, to_wgs84
 from engine.services.steps import Step
-from engine.store.models import Case
+from engine.store.models import Case, Place
 
 SOURCES = ("inspector", "citizen", "hotline", "video", "leader", "media", "department")
 LIMITS = {"description": 2000, "address": 255, "reporter_name": 64, "reporter_phone": 32}
@@ -35,6 +36,8 @@ class ReportInput:
     address: str | None = None
     reporter_name: str | None = None
     reporter_phone: str | None = None
+    self_handled: bool = False
+    component_code: str | None = None  # the 部件 reported on (checked: registered, of this class)
 
 
 @dataclass(frozen=True)
@@ -73,17 +76,45 @@ def parse_report(payload: Any) -> ReportInput:
         value = payload.get(key)
         if value is not None and (not isinstance(value, str) or len(value) > limit):
             fields[key] = f"must be a string of at most {limit} characters"
-    unknown = set(payload) - {"source", "category_code", "description", "lon", "lat", *LIMITS}
+    fields.update(_place_fields(payload))
+    fields.update(_self_handled_field(payload))
+    unknown = set(payload) - {"source", "category_code", "description", "lon", "lat", "crs", "component_code",
+                              "self_handled", *LIMITS}
     for key in sorted(unknown):
         fields[key] = "unknown field"
     if fields:
         raise Invalid("the report is not valid", fields=fields)
+    lon, lat = to_wgs84(float(payload["lon"]), float(payload["lat"]), payload.get("crs"))
     return ReportInput(
         source=payload["source"], category_code=payload["category_code"].strip(),
-        description=payload["description"].strip(), lon=float(payload["lon"]), lat=float(payload["lat"]),
+        description=payload["description"].strip(), lon=lon, lat=lat,
         address=_clean(payload.get("address")), reporter_name=_clean(payload.get("reporter_name")),
-        reporter_phone=_clean(payload.get("reporter_phone")),
+        reporter_phone=_clean(payload.get("reporter_phone")), component_code=_clean(payload.get("component_code")),
+        self_handled=payload.get("self_handled") is True,
     )
+
+
+def _place_fields(payload: dict[str, Any]) -> dict[str, str]:
+    """``crs`` (wgs84, the default, or gcj02 from Chinese map apps) and ``component_code`` (16 digits)."""
+    fields = {}
+    if payload.get("crs") is not None and payload["crs"] not in CRS:
+        fields["crs"] = f"must be one of {', '.join(CRS)}"
+    code = payload.get("component_code")
+    if code is not None and (not isinstance(code, str) or not code.isdigit() or len(code) > 20):
+        fields["component_code"] = "must be a component identifier (16 digits)"
+    return fields
+
+
+def _self_handled_field(payload: dict[str, Any]) -> dict[str, str]:
+    """``self_handled`` (自处理): an inspector fixed a trivial problem on the spot."""
+    value = payload.get("self_handled")
+    if value is None:
+        return {}
+    if not isinstance(value, bool):
+        return {"self_handled": "must be true or false"}
+    if value and payload.get("source") != "inspector":
+        return {"self_handled": "only an inspector's report can be self-handled (自处理)"}
+    return {}
 
 
 def _clean(value: str | None) -> str | None:
@@ -124,6 +155,8 @@ def _create(deps: Deps, actor: Actor, report: ReportInput, key: str | None) -> R
         if find_category(session, standard, report.category_code) is None:
             raise Invalid(f"unknown category '{report.category_code}' in {standard}",
                           fields={"category_code": "unknown category"})
+        if report.component_code:
+            check_component(session, report.component_code, report.category_code)
         where = locate(deps, session, report.lon, report.lat)
         definition = latest_definition(session, CASE_PROCESS_KEY)
         now = deps.clock.now()
@@ -134,12 +167,14 @@ def _create(deps: Deps, actor: Actor, report: ReportInput, key: str | None) -> R
             lon=report.lon, lat=report.lat, grid_code=where.grid_code, community_code=where.community_code,
             street_code=where.street_code, district_code=where.district_code, reporter_name=report.reporter_name,
             reporter_phone=report.reporter_phone, reporter_id=actor.id, status="report", urgency="normal",
+            area_class=_area_class(session, where.grid_code), component_code=report.component_code,
             reported_at=now, updated_at=now, return_count=0, rework_count=0,
         )
         session.add(case)
         session.flush()
         case.case_no = f"{now.astimezone(BEIJING):%Y%m%d}{case.id:07d}"
-        step = Step.begin(deps, session, case, actor, definition, _start_data(case))
+        step = Step.begin(deps, session, case, actor, definition,
+                          {**_start_data(case), "self_handled": report.self_handled})
         step.role = report.source if actor.has_role(report.source) else None
         step.add_event("report", comment=report.description,
                        data={"source": report.source, "category_code": report.category_code,
@@ -150,9 +185,15 @@ def _create(deps: Deps, actor: Actor, report: ReportInput, key: str | None) -> R
         return _result(case, created=True)
 
 
+def _area_class(session: Any, grid_code: str) -> str | None:
+    return session.scalar(select(Place.area_class).where(Place.code == grid_code))
+
+
 def _start_data(case: Case) -> dict[str, Any]:
+    minor = case.category_code[1:]
     return {
         "case_no": case.case_no, "source": case.source, "kind": case.kind, "category_code": case.category_code,
+        "major_code": minor[:2], "minor_code": minor, "area_class": case.area_class or "B",
         "district_code": case.district_code, "street_code": case.street_code,
         "community_code": case.community_code, "grid_code": case.grid_code, "urgency": case.urgency,
     }

@@ -17,11 +17,15 @@ from sqlalchemy.orm import Session
 
 from engine import bpmn_helpers
 from engine.bpmn_helpers import RECORDABLE_FACTS, StepEffects
-from engine.errors import NotFound, TaskNotReady
+from engine.clock import BEIJING
+from engine.errors import Conflict, NotFound, ProcessError, TaskNotReady
+from engine.runtime.parsing import SCOPES
 from engine.runtime.workflow import ParsedProcess, ReadyTask
+from engine.services import case_clock, duplicates, rules, timers
 from engine.services.accounts import Actor
 from engine.services.definitions import parsed_definition
 from engine.services.deps import Deps
+from engine.services.limits import StageLimit, decide_limits, stage_limit
 from engine.store.models import Case, CaseEvent, Place, ProcessDefinition, Task, WorkflowState
 
 # The summary column each CJJ/T 106 stage stamps when its task completes.
@@ -29,8 +33,10 @@ STAGE_TIMESTAMPS = {
     "register": "registered_at", "verify": "verified_at", "file": "filed_at", "dispatch": "dispatched_at",
     "handle": "handled_at", "check": "checked_at", "close": "closed_at",
 }
-# Task data that the case summary mirrors (set by forms such as dispatch).
-MIRRORED_FIELDS = ("department_code", "urgency")
+# Task data that the case summary mirrors (set by forms such as file and dispatch, or by routing).
+MIRRORED_FIELDS = ("department_code", "urgency", "filing_condition", "level", "channel")
+# Facts that stamp a summary column the first time they are recorded.
+FACT_TIMESTAMPS = {"escalate": "escalated_at"}
 END_TIMESTAMPS = {"closed": "closed_at", "void": "voided_at"}
 
 
@@ -55,6 +61,12 @@ class Step:
         self.role: str | None = None
         self.stage_before = case.status
         self._events: list[CaseEvent] = []
+        self._limits: rules.Decided | None = None
+        self._stage_limits: dict[str, StageLimit | None] = {}
+        self.effects.decide = self._decide
+        self.effects.deadline = self._deadline
+        self.effects.clock = self._clock
+        self.effects.setting = lambda key: deps.settings.raw.get(key)
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -87,6 +99,7 @@ class Step:
 
     def complete(self, task: Task, data: dict[str, Any]) -> None:
         """Complete ``task`` with validated ``data`` and run to the next wait state."""
+        self._mirror(data)
 
         def _go() -> None:
             try:
@@ -95,7 +108,6 @@ class Step:
                 raise TaskNotReady("this task is no longer ready (it was completed or withdrawn)",
                                    task_id=task.id) from None
 
-        self._with_helpers(_go)
         self.role = task.lane
         task.state, task.completed_at, task.completed_by_id = "completed", self.now, self.actor.id
         column = STAGE_TIMESTAMPS.get(task.stage)
@@ -103,6 +115,8 @@ class Step:
             setattr(self.case, column, self.now)
         self.add_event(task.stage, task_id=task.id, comment=data.get("comment"),
                        data={k: v for k, v in data.items() if k != "comment"})
+        self._with_helpers(_go)
+        duplicates.on_completed(self, task, data)  # register voided as a duplicate: link both cases
 
     # -- writing ------------------------------------------------------------------------
     def add_event(self, action: str, *, task_id: str | None = None, comment: str | None = None,
@@ -115,16 +129,73 @@ class Step:
         self._events.append(event)
         self.session.add(event)
 
+    # -- rules and time (called by the BPMN helpers during the run) -----------------------
+    def _decide(self, key: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        decided = rules.decide(self.session, key, inputs)
+        self.add_event("decide", data={**decided.provenance(), "outputs": decided.outputs}, system=True)
+        return {**decided.outputs, **decided.provenance()}
+
+    def limit_for(self, stage: str) -> StageLimit | None:
+        """The stage's time limit: the case clock for ``caseClock`` stages, else counted from now."""
+        if self.parsed.stage_has_case_clock(stage):
+            key = f"case:{stage}"
+            if key not in self._stage_limits:
+                self._stage_limits[key] = case_clock.ensure(self.case, lambda: self._fresh_limit(stage))
+            return self._stage_limits[key]
+        return self._fresh_limit(stage)
+
+    def _fresh_limit(self, stage: str) -> StageLimit | None:
+        """The stage's limit counted from now (``time_limits`` decided once per step)."""
+        if stage not in self._stage_limits:
+            if self._limits is None:
+                self._limits = decide_limits(self.session, self.case)
+            self._stage_limits[stage] = stage_limit(self.deps, self.session, self._limits, stage, self.now)
+        return self._stage_limits[stage]
+
+    def _clock(self, action: str, *args: Any) -> None:
+        self._stage_limits = {k: v for k, v in self._stage_limits.items() if not k.startswith("case:")}
+        if action == "extend":
+            case_clock.extend(self.deps, self.session, self.case, *args)
+        elif action == "suspend":
+            case_clock.suspend(self.case, self.now)
+        elif action == "resume":
+            case_clock.resume(self.deps, self.session, self.case, self.now)
+        elif action == "reset":
+            case_clock.reset(self.case)
+        else:
+            raise ProcessError(f"unknown clock action '{action}'")
+
+    def send(self, name: str, payload: dict[str, Any]) -> None:
+        """Deliver a message to the workflow (an urge from a leader) and run on."""
+
+        def _go() -> None:
+            try:
+                self.deps.runtime.send_message(self.workflow, name, payload)
+            except LookupError:
+                raise Conflict(f"the case is not waiting for '{name}' now", message_name=name) from None
+
+        self._with_helpers(_go)
+
+    def _deadline(self, stage: str) -> str:
+        limit = self.limit_for(stage)
+        if limit is None:
+            raise ProcessError(f"the time_limits table sets no limit for stage '{stage}'")
+        return limit.due_at.astimezone(BEIJING).isoformat()
+
+    def _mirror(self, data: dict[str, Any]) -> None:
+        for key in MIRRORED_FIELDS:
+            if data.get(key) not in (None, ""):
+                setattr(self.case, key, data[key])
+
     def finish(self) -> None:
         """Write facts, projection, summary and state; the caller commits."""
-        latest = self.deps.runtime.data(self.workflow)
-        for key in MIRRORED_FIELDS:
-            if latest.get(key) not in (None, ""):
-                setattr(self.case, key, latest[key])
+        self._mirror(self.deps.runtime.data(self.workflow))
         for fact, data in self.effects.facts:
             counter = RECORDABLE_FACTS.get(fact)
             if counter:
                 setattr(self.case, counter, getattr(self.case, counter) + 1)
+            if fact in FACT_TIMESTAMPS and getattr(self.case, FACT_TIMESTAMPS[fact]) is None:
+                setattr(self.case, FACT_TIMESTAMPS[fact], self.now)
             self.add_event(fact, data=data)
         ready = self.deps.runtime.ready_user_tasks(self.workflow, self.parsed)
         self._project_tasks(ready)
@@ -133,6 +204,7 @@ class Step:
         self._update_status(ready)
         for event in self._events:
             event.stage_to = self.case.status
+        timers.sync_bpmn(self.session, self.case.id, list(self.deps.runtime.waiting_timers(self.workflow)), self.now)
         self._write_state()
         self.case.updated_at = self.now
         self.session.flush()
@@ -141,22 +213,48 @@ class Step:
         open_rows = {t.id: t for t in self.session.scalars(
             select(Task).where(Task.case_id == self.case.id, Task.state == "open"))}
         ready_ids = {r.id for r in ready}
-        for task_id, row in open_rows.items():
-            if task_id not in ready_ids:
-                row.state, row.completed_at = "cancelled", self.now
+        closed = [t for t in open_rows.values() if t.id not in ready_ids]
+        for row in closed:
+            row.state, row.completed_at = "cancelled", self.now
+        timers.cancel_tasks(self.session, [t.id for t in closed] + self._completed_ids())
         for r in ready:
             if r.id not in open_rows:
-                self.session.add(self._task_row(r))
+                row = self._task_row(r)
+                self.session.add(row)
+                timers.schedule_task(self.session, row, self.now)
+
+    def _completed_ids(self) -> list[str]:
+        return [e.task_id for e in self._events if e.task_id and e.action not in ("warning", "overdue")]
 
     def _task_row(self, ready: ReadyTask) -> Task:
         info, case = ready.info, self.case
-        department = ready.data.get("department_code") if info.scope == "department" else None
-        assignee = self._grid_inspector(case.grid_code) if info.scope == "grid" else None
-        return Task(
+        scope = info.scope
+        if info.scope_key:
+            scope = ready.data.get(info.scope_key) or info.scope
+            if scope not in SCOPES:
+                raise ProcessError(f"task '{info.bpmn_id}': '{info.scope_key}' = {scope!r} is not a scope",
+                                   element=info.bpmn_id)
+        department = None
+        if scope == "department":
+            # Event subprocesses (an urge) start from the process's initial data: fall back to
+            # the department the case is with now.
+            department = ready.data.get(info.department_key) or (
+                case.department_code if info.department_key == "department_code" else None)
+        assignee = self._grid_inspector(case.grid_code) if scope == "grid" else None
+        context = {key: ready.data[key] for key in info.show_data if key in ready.data}
+        row = Task(
             id=ready.id, case_id=case.id, bpmn_id=info.bpmn_id, name=info.name, stage=info.stage, lane=info.lane or "",
-            scope=info.scope, form_key=info.form_key, district_code=case.district_code, department_code=department,
-            grid_code=case.grid_code, assignee_id=assignee, state="open", created_at=self.now,
+            scope=scope, form_key=info.form_key, district_code=case.district_code, department_code=department,
+            grid_code=case.grid_code, assignee_id=assignee, state="open", created_at=self.now, provisional=False,
+            priority=info.priority,
         )
+        limit = self.limit_for(info.stage)
+        if limit is not None:
+            row.due_at, row.warn_at, row.provisional = limit.due_at, limit.warn_at, limit.provisional
+            row.limit_value, row.limit_unit = limit.value, limit.unit
+            context["time_limit"] = limit.decided
+        row.context = context or None
+        return row
 
     def _grid_inspector(self, grid_code: str) -> int | None:
         return self.session.scalar(select(Place.inspector_id).where(Place.code == grid_code))
@@ -164,15 +262,17 @@ class Step:
     def _update_status(self, ready: list[ReadyTask]) -> None:
         runtime = self.deps.runtime
         if runtime.is_completed(self.workflow):
-            end = runtime.end_event_reached(self.workflow)
-            status = self.parsed.end_statuses.get(end or "", "closed")
+            ends = [e for e in runtime.completed_end_events(self.workflow) if e in self.parsed.end_statuses]
+            status = self.parsed.end_statuses[ends[-1]] if ends else "closed"
             self.case.status = status
             column = END_TIMESTAMPS.get(status)
             if column and getattr(self.case, column) is None:
                 setattr(self.case, column, self.now)
             self.add_event(status, system=True)
-        elif ready:
-            self.case.status = ready[0].info.stage
+        else:
+            main = [r for r in ready if not r.info.side_task]
+            if main:
+                self.case.status = main[0].info.stage
 
     def _evaluate(self) -> None:
         """Store the case's evaluation facts: per stage on time or not, returns, reworks."""
@@ -186,7 +286,11 @@ class Step:
              "on_time": None if t.due_at is None or t.completed_at is None else t.completed_at <= t.due_at}
             for t in rows
         ]
-        facts = {"stages": stages, "returns": self.case.return_count, "reworks": self.case.rework_count,
+        c = self.case
+        facts = {"stages": stages, "returns": c.return_count, "reworks": c.rework_count,
+                 "extensions": c.extension_count, "suspensions": c.suspension_count,
+                 "suspended_seconds": c.suspended_seconds, "urges": c.urge_count, "overdue": c.overdue_count,
+                 "escalated": c.escalated_at is not None, "channel": c.channel,
                  "late_stages": sum(1 for s in stages if s["on_time"] is False)}
         self.case.evaluated_at = self.now
         self.add_event("evaluate", data=facts, system=True)

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 from engine.clock import isoformat
 from engine.errors import Forbidden, NotFound, TaskNotReady
 from engine.forms import validate_form
+from engine.services import duplicates
 from engine.services.accounts import Actor
 from engine.services.authz import may_complete, task_clause
 from engine.services.catalog import department_exists
 from engine.services.deps import Deps
+from engine.services.lights import light_of
 from engine.services.steps import Step, lock_case
 from engine.store.models import Case, ProcessDefinition, Task
 
@@ -34,6 +36,10 @@ class TaskView:
     category_code: str
     created_at: str | None
     due_at: str | None
+    warn_at: str | None = None
+    light: str | None = None
+    limit: dict[str, Any] | None = None
+    priority: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,25 +51,37 @@ class Completed:
     status: str
 
 
-def _view(task: Task, case_no: str, category_code: str) -> TaskView:
+def _view(task: Task, case_no: str, category_code: str, now: datetime) -> TaskView:
+    limit = None if task.limit_value is None else {"value": task.limit_value, "unit": task.limit_unit,
+                                                   "provisional": task.provisional}
     return TaskView(id=task.id, case_no=case_no, stage=task.stage, name=task.name, form_key=task.form_key,
                     lane=task.lane, district_code=task.district_code, department_code=task.department_code,
                     grid_code=task.grid_code, category_code=category_code, created_at=isoformat(task.created_at),
-                    due_at=isoformat(task.due_at))
+                    due_at=isoformat(task.due_at), warn_at=isoformat(task.warn_at),
+                    light=light_of(now, task.warn_at, task.due_at), limit=limit, priority=task.priority)
 
 
 def list_tasks(deps: Deps, actor: Actor, *, stage: str | None = None, limit: int = 50,
                before: tuple[datetime, str] | None = None) -> list[TaskView]:
-    """The actor's open tasks, newest first; keyset-paginated by (created_at, id)."""
-    query = (select(Task, Case.case_no, Case.category_code).join(Case, Case.id == Task.case_id)
-             .where(Task.state == "open", task_clause(actor)))
+    """The actor's open tasks: high-priority ones (an urge to answer) on top of the first page,
+    then the others newest first, keyset-paginated by (created_at, id)."""
+    base = (select(Task, Case.case_no, Case.category_code).join(Case, Case.id == Task.case_id)
+            .where(Task.state == "open", task_clause(actor)))
     if stage:
-        query = query.where(Task.stage == stage)
+        base = base.where(Task.stage == stage)
+    query = base.where(Task.priority <= 0)
     if before is not None:
         query = query.where((Task.created_at < before[0]) | ((Task.created_at == before[0]) & (Task.id < before[1])))
     query = query.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit)
+    now = deps.clock.now()
     with deps.uow() as uow:
-        return [_view(t, no, cat) for t, no, cat in uow.session.execute(query)]
+        rows = []
+        if before is None:
+            top = base.where(Task.priority > 0).order_by(Task.priority.desc(), Task.created_at.desc(),
+                                                          Task.id.desc()).limit(limit)
+            rows = list(uow.session.execute(top))
+        rows += list(uow.session.execute(query))
+        return [_view(t, no, cat, now) for t, no, cat in rows]
 
 
 def get_task(deps: Deps, actor: Actor, task_id: str) -> dict[str, Any]:
@@ -76,8 +94,11 @@ def get_task(deps: Deps, actor: Actor, task_id: str) -> dict[str, Any]:
             raise Forbidden("this task is not yours to take")
         case = uow.session.get(Case, task.case_id)
         form = _form_of(uow.session, case, task)
-        view = _view(task, case.case_no, case.category_code).to_dict()
-        return {**view, "state": task.state, "form": form}
+        view = _view(task, case.case_no, case.category_code, deps.clock.now()).to_dict()
+        body = {**view, "state": task.state, "form": form, "context": task.context or {}}
+        if task.stage == "register":
+            body["duplicates"] = duplicates.candidates(deps, uow.session, case)
+        return body
 
 
 def _form_of(session: Session, case: Case, task: Task) -> dict[str, Any]:
@@ -109,7 +130,8 @@ def complete_task(deps: Deps, actor: Actor, task_id: str, data: Any) -> Complete
         if not may_complete(actor, task):
             raise Forbidden("your role or scope does not cover this task")
         form = _form_of(session, case, task)
-        validate_form(form, data, {"department_code": lambda code: department_exists(session, code)})
+        data = validate_form(form, data, {"department_code": lambda code: department_exists(session, code),
+                                          "case_no": lambda no: duplicates.case_no_exists(session, no)})
         step = Step.load(deps, session, case, actor)
         step.complete(task, data)
         step.finish()

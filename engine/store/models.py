@@ -98,6 +98,7 @@ class Department(Base):
     level: Mapped[str] = mapped_column(String(16))
     district_code: Mapped[str | None] = mapped_column(String(6), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
 
 
 class User(Base):
@@ -174,6 +175,9 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(24))
     department_code: Mapped[str | None] = mapped_column(String(32))
     urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    area_class: Mapped[str | None] = mapped_column(String(1))
+    filing_condition: Mapped[str | None] = mapped_column(String(24))
+    level: Mapped[str | None] = mapped_column(String(16))
     reported_at: Mapped[Timestamp]
     registered_at: Mapped[OptTimestamp]
     verified_at: Mapped[OptTimestamp]
@@ -185,9 +189,24 @@ class Case(Base):
     voided_at: Mapped[OptTimestamp]
     evaluated_at: Mapped[OptTimestamp]
     deadline_at: Mapped[OptTimestamp]
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The case's handling clock (tasks marked caseClock share it): its limit, warning instant,
+    # and the suspensions and extensions that moved it.
+    deadline_warn_at: Mapped[OptTimestamp]
+    clock_limit: Mapped[float | None] = mapped_column(Float)
+    clock_unit: Mapped[str | None] = mapped_column(String(24))
+    suspended_at: Mapped[OptTimestamp]
+    suspended_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    escalated_at: Mapped[OptTimestamp]
+    overdue_count: Mapped[int] = mapped_column(Integer, default=0)
+    extension_count: Mapped[int] = mapped_column(Integer, default=0)
+    suspension_count: Mapped[int] = mapped_column(Integer, default=0)
+    urge_count: Mapped[int] = mapped_column(Integer, default=0)
     return_count: Mapped[int] = mapped_column(Integer, default=0)
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    component_code: Mapped[str | None] = mapped_column(String(20), index=True)
     updated_at: Mapped[Timestamp]
     row_version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -231,9 +250,16 @@ class Task(Base):
     grid_code: Mapped[str | None] = mapped_column(String(14))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     state: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[Timestamp]
     warn_at: Mapped[OptTimestamp]
     due_at: Mapped[OptTimestamp]
+    limit_value: Mapped[float | None] = mapped_column(Float)
+    limit_unit: Mapped[str | None] = mapped_column(String(24))
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    warned_at: Mapped[OptTimestamp]
+    overdue_at: Mapped[OptTimestamp]
+    context: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     completed_at: Mapped[OptTimestamp]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

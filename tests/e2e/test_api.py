@@ -32,7 +32,7 @@ def test_a_citizen_report_travels_the_whole_process_over_http(api):
     assert complete(api, "operator", {"decision": "file"}).get_json()["status"] == "verify"
     assert complete(api, INSPECTOR, {"confirmed": True}).get_json()["status"] == "file"
     assert complete(api, "shift_leader", {"decision": "file", "urgency": "normal"}).status_code == 200
-    assert complete(api, "dispatcher", {"department_code": "sanitation_650102"}).get_json()["status"] == "handle"
+    assert complete(api, "dispatcher_650102", {"department_code": "sanitation_650102"}).get_json()["status"] == "handle"
     assert complete(api, "sanitation_650102", {"outcome": "done", "comment": "已清理"}).status_code == 200
     assert complete(api, INSPECTOR, {"passed": True}).status_code == 200
     res = complete(api, "shift_leader", {})

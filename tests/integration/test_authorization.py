@@ -8,13 +8,13 @@ from engine.errors import Forbidden
 from engine.services import tasks
 from tests.factories import INSPECTOR, act, actor, open_task, report
 
-EVERYONE = ["operator", "shift_leader", "dispatcher", "leader", "admin", INSPECTOR, "inspector_650103_01",
-            "sanitation_650102", "water"]
+EVERYONE = ["operator", "shift_leader", "dispatcher", "dispatcher_650102", "dispatcher_650103", "leader", "admin",
+            INSPECTOR, "inspector_650103_01", "sanitation_650102", "water"]
 PATH = [
     ("register", {"decision": "verify"}, "operator"),
     ("verify", {"confirmed": True}, INSPECTOR),
     ("file", {"decision": "file"}, "shift_leader"),
-    ("dispatch", {"department_code": "sanitation_650102"}, "dispatcher"),
+    ("dispatch", {"department_code": "sanitation_650102"}, "dispatcher_650102"),  # the district sub-centre
     ("handle", {"outcome": "done"}, "sanitation_650102"),
     ("check", {"passed": True}, INSPECTOR),
     ("close", {}, "shift_leader"),

@@ -32,8 +32,8 @@ def test_inspector_report_goes_straight_through_to_closed(deps):
     assert case["status"] == "closed"
     assert case["department_code"] == "sanitation_650102"
     assert case["closed_at"] is not None and case["evaluated_at"] is not None
-    assert timeline(deps, made.case_no) == ["report", "register", "file", "dispatch", "handle", "check", "close",
-                                            "evaluate", "closed"]
+    assert timeline(deps, made.case_no) == ["report", "register", "file", "decide", "dispatch", "handle", "check",
+                                            "close", "evaluate", "closed"]
     evaluate = next(e for e in case["timeline"] if e["action"] == "evaluate")
     assert [s["stage"] for s in evaluate["data"]["stages"]] == ["register", "file", "dispatch", "handle", "check",
                                                                  "close"]
@@ -70,7 +70,8 @@ def test_return_from_handle_goes_back_to_dispatch_and_is_counted(deps):
     act(deps, made.case_no, "register", {"decision": "file"})
     act(deps, made.case_no, "file", {"decision": "file"})
     act(deps, made.case_no, "dispatch", {"department_code": "water"})
-    assert act(deps, made.case_no, "handle", {"outcome": "return", "return_reason": "不属于本单位"}) == "dispatch"
+    assert act(deps, made.case_no, "handle", {"outcome": "return", "return_reason": "不属于本单位"}) == "approve_return"
+    assert act(deps, made.case_no, "approve_return", {"approved": True}) == "dispatch"
     act(deps, made.case_no, "dispatch", {"department_code": "sanitation_650102"})
     assert open_task(deps, made.case_no).department_code == "sanitation_650102"
     act(deps, made.case_no, "handle", {"outcome": "done"})

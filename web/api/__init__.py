@@ -96,4 +96,4 @@ def date_arg(name: str) -> datetime | None:
     return as_utc(value)
 
 
-from web.api import auth, cases, reference, tasks  # noqa: E402, F401  (routes register on import)
+from web.api import admin, attachments, auth, cases, places, reference, rules, tasks  # noqa: E402, F401  (routes register on import)

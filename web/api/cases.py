@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from engine.errors import BadRequest
-from engine.services import cases, reports
+from engine.services import case_actions, cases, reports
 from web.api import actor, bp, date_arg, deps, int_arg, json_body, public
 
 
@@ -37,3 +37,18 @@ def list_cases():  # type: ignore[no-untyped-def]
     page = int_arg("page", 1, 1, 100000)
     per_page = int_arg("per_page", deps().settings.page_size, 1, 200)
     return jsonify(cases.list_cases(deps(), actor(), flt, page=page, per_page=per_page))
+
+
+@bp.post("/cases/<case_no>/messages/<name>")
+def send_message(case_no: str, name: str):  # type: ignore[no-untyped-def]
+    """Send a message the case's process accepts (e.g. ``urge``); who may is in the BPMN."""
+    body = request.get_json(silent=True)
+    result = case_actions.send_message(deps(), actor(), case_no, name, body if body is not None else {})
+    return jsonify(case_no=result.case_no, status=result.status)
+
+
+@bp.post("/cases/<case_no>/urge")
+def urge(case_no: str):  # type: ignore[no-untyped-def]
+    """督办: a shift leader or leader urges the department handling the case."""
+    result = case_actions.send_message(deps(), actor(), case_no, "urge", json_body())
+    return jsonify(case_no=result.case_no, status=result.status)

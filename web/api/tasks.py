@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from engine.services import tasks
+from engine.errors import BadRequest
+from engine.services import case_actions, tasks
 from web.api import actor, bp, deps, int_arg, json_body
 
 
@@ -24,3 +25,14 @@ def get_task(task_id: str):  # type: ignore[no-untyped-def]
 def complete_task(task_id: str):  # type: ignore[no-untyped-def]
     result = tasks.complete_task(deps(), actor(), task_id, json_body())
     return jsonify(case_no=result.case_no, status=result.status)
+
+
+@bp.post("/tasks/<task_id>/reassign")
+def reassign(task_id: str):  # type: ignore[no-untyped-def]
+    """Give an open task to one person of the same role and scope (supervisors only)."""
+    body = json_body()
+    username = body.get("username")
+    if not isinstance(username, str) or not username:
+        raise BadRequest("'username' is required", fields={"username": "required"})
+    reason = body.get("reason") if isinstance(body.get("reason"), str) else None
+    return jsonify(case_actions.reassign_task(deps(), actor(), task_id, username, reason))

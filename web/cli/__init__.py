@@ -158,13 +158,11 @@ def users() -> None:
 @friendly
 def users_add(username: str, password: str, display_name: str, roles: tuple[str, ...]) -> None:
     """Add a user with one or more roles."""
-    from engine.services.accounts import add_user, parse_grant
+    from engine.services.organisation import create_user
+    from web.cli.places import cli_admin
 
-    deps = _deps()
-    grants = [parse_grant(r) for r in roles]
-    with deps.uow(write=True) as uow:
-        add_user(uow.session, username, password, display_name, grants, now_ts=deps.clock.now())
-        uow.commit()
+    create_user(_deps(), cli_admin(), username=username, password=password, display_name=display_name,
+                roles=list(roles))
     click.echo(f"added {username}: {', '.join(roles)}")
 
 
@@ -181,4 +179,4 @@ def users_list() -> None:
 
 
 # Area command groups register themselves on `main` when imported.
-from web.cli import bench  # noqa: E402, F401
+from web.cli import bench, org, places, rules  # noqa: E402, F401

@@ -1,0 +1,84 @@
+"""Administration (admin role only): departments, users and roles, grids and beats, the audit trail."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from engine.errors import BadRequest
+from engine.services import audit, organisation
+from web.api import actor, bp, deps, int_arg, json_body
+
+
+def _object() -> dict:  # type: ignore[type-arg]
+    body = json_body()
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object", fields={"_": "not an object"})
+    return body
+
+
+@bp.get("/admin/departments")
+def admin_departments():  # type: ignore[no-untyped-def]
+    return jsonify(items=organisation.list_departments(deps(), actor()))
+
+
+@bp.post("/admin/departments")
+def admin_create_department():  # type: ignore[no-untyped-def]
+    """Create a department: code, name, level (city|district), district_code, category_codes."""
+    body = _object()
+    created = organisation.create_department(
+        deps(), actor(), code=body.get("code"), name=body.get("name"), level=body.get("level"),
+        district_code=body.get("district_code"), category_codes=body.get("category_codes"))
+    return jsonify(created), 201
+
+
+@bp.patch("/admin/departments/<code>")
+def admin_update_department(code: str):  # type: ignore[no-untyped-def]
+    return jsonify(organisation.update_department(deps(), actor(), code, _object()))
+
+
+@bp.post("/admin/users")
+def admin_create_user():  # type: ignore[no-untyped-def]
+    """Create a user: username, password, display_name, roles (["operator", "handler@department:water"])."""
+    body = _object()
+    created = organisation.create_user(deps(), actor(), username=body.get("username"),
+                                       password=body.get("password") or "", display_name=body.get("display_name") or "",
+                                       roles=body.get("roles"))
+    return jsonify(created), 201
+
+
+@bp.post("/admin/users/<username>/roles")
+def admin_grant_role(username: str):  # type: ignore[no-untyped-def]
+    """Grant a role: {role, district_code?, department_code?}."""
+    organisation.grant_role(deps(), actor(), username, _object())
+    return "", 204
+
+
+@bp.delete("/admin/users/<username>/roles")
+def admin_revoke_role(username: str):  # type: ignore[no-untyped-def]
+    """Revoke a role: ?role=&district_code=&department_code= (the exact grant)."""
+    organisation.revoke_role(deps(), actor(), username, dict(request.args))
+    return "", 204
+
+
+@bp.patch("/admin/grids/<grid_code>")
+def admin_update_grid(grid_code: str):  # type: ignore[no-untyped-def]
+    """Change a grid's inspector (username), beat_code or area_class."""
+    return jsonify(organisation.update_grid(deps(), actor(), grid_code, _object()))
+
+
+@bp.put("/admin/beats/<beat_code>/inspector")
+def admin_assign_beat(beat_code: str):  # type: ignore[no-untyped-def]
+    """Make {username} the inspector of every grid of a beat."""
+    username = _object().get("username")
+    if not isinstance(username, str):
+        raise BadRequest("username is required", fields={"username": "required"})
+    count = organisation.assign_inspector(deps(), actor(), username, beat_code=beat_code)
+    return jsonify(beat_code=beat_code, inspector=username, grids=count)
+
+
+@bp.get("/admin/events")
+def admin_events():  # type: ignore[no-untyped-def]
+    """The audit trail of administrators' changes, newest first."""
+    return jsonify(items=audit.list_events(deps(), actor(), target_type=request.args.get("target_type") or None,
+                                           target=request.args.get("target") or None,
+                                           limit=int_arg("limit", 100, 1, 1000)))

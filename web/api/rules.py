@@ -1,0 +1,110 @@
+"""Administrators' rules and time: decision-table versions and the working calendar; notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+
+from engine.errors import BadRequest, Forbidden
+from engine.services import calendar, notify, rules
+from web.api import actor, bp, deps, int_arg, json_body
+
+
+def _admin() -> str:
+    if not actor().is_admin:
+        raise Forbidden("only administrators may change rules and the calendar")
+    return actor().username
+
+
+def _table_body() -> tuple[str, list[Any]]:
+    body = json_body()
+    xml, examples = body.get("dmn"), body.get("examples", [])
+    if not isinstance(xml, str) or not xml.strip():
+        raise BadRequest("'dmn' (the DMN XML text) is required", fields={"dmn": "required"})
+    return xml, examples
+
+
+@bp.get("/admin/tables/<key>/versions")
+def table_versions(key: str):  # type: ignore[no-untyped-def]
+    _admin()
+    return jsonify(items=rules.list_versions(deps(), key), history=rules.history(deps(), key))
+
+
+@bp.get("/admin/tables/<key>")
+def table_active(key: str):  # type: ignore[no-untyped-def]
+    _admin()
+    version = request.args.get("version")
+    return jsonify(rules.get_version(deps(), key, int(version) if version and version.isdigit() else None))
+
+
+@bp.post("/admin/tables/<key>/versions")
+def table_upload(key: str):  # type: ignore[no-untyped-def]
+    """Upload a new version (checked; stored as a draft). Refusals name rule and reason."""
+    who = _admin()
+    xml, examples = _table_body()
+    note = json_body().get("note")
+    result = rules.upload(deps(), key, xml, examples, actor=who, note=note if isinstance(note, str) else None)
+    return jsonify(result), 201 if result["created"] else 200
+
+
+@bp.post("/admin/tables/<key>/dry-run")
+def table_dry_run(key: str):  # type: ignore[no-untyped-def]
+    """Check a candidate table and show which recent cases it would decide differently."""
+    who = _admin()
+    body = json_body()
+    days = int_arg("days", 30, 1, 3650)
+    if "version" in body:
+        stored = rules.get_version(deps(), key, int(body["version"]))
+        xml, examples, version = stored["dmn_xml"], stored["examples_list"], stored["version"]
+    else:
+        (xml, examples), version = _table_body(), None
+    return jsonify(rules.dry_run(deps(), key, xml, examples, days=days, actor=who, version=version))
+
+
+@bp.post("/admin/tables/<key>/versions/<int:version>/activate")
+def table_activate(key: str, version: int):  # type: ignore[no-untyped-def]
+    return jsonify(rules.activate(deps(), key, version, actor=_admin()))
+
+
+@bp.post("/admin/tables/<key>/versions/<int:version>/rollback")
+def table_rollback(key: str, version: int):  # type: ignore[no-untyped-def]
+    return jsonify(rules.activate(deps(), key, version, actor=_admin(), rollback=True))
+
+
+@bp.get("/admin/calendar")
+def calendar_status():  # type: ignore[no-untyped-def]
+    _admin()
+    return jsonify(calendar.calendar_status(deps()))
+
+
+@bp.put("/admin/calendar/years/<int:year>")
+def calendar_year(year: int):  # type: ignore[no-untyped-def]
+    """Load a year's holidays and make-up days: text/csv body, lines ``date,kind,name``."""
+    who = _admin()
+    text = request.get_data(as_text=True)
+    loaded = calendar.load_year(deps(), year, text, actor=who)
+    return jsonify(year=loaded.year, holidays=loaded.holidays, workdays=loaded.workdays)
+
+
+@bp.post("/admin/calendar/local-days")
+def calendar_local_days():  # type: ignore[no-untyped-def]
+    """Add local days (肉孜节, 古尔邦节, closures): text/csv body, lines ``date,kind,name``."""
+    _admin()
+    return jsonify(loaded=calendar.load_local_days(deps(), request.get_data(as_text=True)))
+
+
+@bp.get("/notifications")
+def notifications():  # type: ignore[no-untyped-def]
+    unread = request.args.get("unread") in ("1", "true", "yes")
+    return jsonify(items=notify.list_notifications(deps(), actor(), unread_only=unread,
+                                                   limit=int_arg("limit", 50, 1, 200)))
+
+
+@bp.post("/notifications/read")
+def notifications_read():  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True) or {}
+    target = body.get("id")
+    if target is not None and not isinstance(target, int):
+        raise BadRequest("'id' must be a number", fields={"id": "invalid"})
+    return jsonify(changed=notify.mark_read(deps(), actor(), target))

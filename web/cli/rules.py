@@ -1,0 +1,119 @@
+"""``szcg rules …`` and ``szcg calendar …``: administrators' rules and time from the shell."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from web.cli import _deps, friendly, main
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """Decision tables (dispatch_routing, time_limits): versions, upload, dry run, activation."""
+
+
+@rules_group.command("list")
+@click.argument("key")
+def rules_list(key: str) -> None:
+    """List the versions of table KEY."""
+    from engine.services import rules
+
+    for v in rules.list_versions(_deps(), key):
+        click.echo(f"v{v['version']:<4} {v['status']:<8} {v['uploaded_at']}  {v['uploaded_by']:<12} {v['note'] or ''}")
+
+
+def _read(dmn: Path, examples: Path | None) -> tuple[str, list]:
+    ex_path = examples or dmn.with_name(dmn.stem + ".examples.json")
+    data = json.loads(ex_path.read_text(encoding="utf-8")) if ex_path.exists() else []
+    return dmn.read_text(encoding="utf-8"), data
+
+
+@rules_group.command("upload")
+@click.argument("key")
+@click.argument("dmn", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--examples", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "actor", default="admin")
+@click.option("--note", default=None)
+@friendly
+def rules_upload(key: str, dmn: Path, examples: Path | None, actor: str, note: str | None) -> None:
+    """Check and store a new version of table KEY as a draft."""
+    from engine.services import rules
+
+    xml, data = _read(dmn, examples)
+    result = rules.upload(_deps(), key, xml, data, actor=actor, note=note)
+    click.echo(("stored" if result["created"] else "unchanged,") + f" {key} v{result['version']} ({result['status']})")
+
+
+@rules_group.command("dry-run")
+@click.argument("key")
+@click.argument("dmn", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--days", default=30, show_default=True)
+@click.option("--by", "actor", default="admin")
+@friendly
+def rules_dry_run(key: str, dmn: Path, days: int, actor: str) -> None:
+    """Compare a candidate table with the active one on the cases of the last DAYS."""
+    from engine.services import rules
+
+    xml, data = _read(dmn, None)
+    result = rules.dry_run(_deps(), key, xml, data, days=days, actor=actor)
+    click.echo(f"{result['changed']} of {result['cases']} cases of the last {days} days would decide differently")
+    for row in result["sample"][:20]:
+        click.echo(f"  {row['case_no']}: {row['before']} → {row['after']}")
+
+
+@rules_group.command("activate")
+@click.argument("key")
+@click.argument("version", type=int)
+@click.option("--by", "actor", default="admin")
+@click.option("--rollback", is_flag=True, help="record it as a rollback to an earlier version")
+@friendly
+def rules_activate(key: str, version: int, actor: str, rollback: bool) -> None:
+    """Make VERSION of table KEY the one the next decisions use."""
+    from engine.services import rules
+
+    rules.activate(_deps(), key, version, actor=actor, rollback=rollback)
+    click.echo(f"{key} v{version} is active")
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """The working calendar: years' holiday schedules and local days."""
+
+
+@calendar_group.command("load-year")
+@click.argument("year", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "actor", default="admin")
+@friendly
+def calendar_load_year(year: int, file: Path, actor: str) -> None:
+    """Load YEAR's holidays and make-up working days (lines: date,kind,name)."""
+    from engine.services import calendar
+
+    loaded = calendar.load_year(_deps(), year, file.read_text(encoding="utf-8"), actor=actor)
+    click.echo(f"{loaded.year}: {loaded.holidays} holidays, {loaded.workdays} make-up working days")
+
+
+@calendar_group.command("local-days")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@friendly
+def calendar_local_days(file: Path) -> None:
+    """Add local days (肉孜节, 古尔邦节, closures; lines: date,kind,name)."""
+    from engine.services import calendar
+
+    click.echo(f"{calendar.load_local_days(_deps(), file.read_text(encoding='utf-8'))} local days loaded")
+
+
+@calendar_group.command("status")
+def calendar_status() -> None:
+    """Loaded years, local days, and years whose schedule is still missing."""
+    from engine.services import calendar
+
+    status = calendar.calendar_status(_deps())
+    click.echo(f"loaded years: {', '.join(str(y['year']) for y in status['loaded_years']) or 'none'}")
+    click.echo(f"local days: {len(status['local_days'])}")
+    if status["missing_years"]:
+        click.echo(f"WARNING: no holiday schedule for {', '.join(map(str, status['missing_years']))}: "
+                   "deadlines there count weekends only (provisional)")

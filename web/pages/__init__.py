@@ -1,0 +1,108 @@
+"""The people's side: server-rendered pages for operators, inspectors, departments and citizens.
+
+One blueprint per area (``auth``, ``inbox``, ``tasks``, ``cases``, ``mobile``, ``department``,
+``public``); views parse the request, call one engine use case and render a template from
+``web/templates/<area>/``. Every form carries a CSRF token (Flask-WTF); the JSON API is exempt
+because it authenticates with bearer tokens, not cookies.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFProtect
+
+from engine.clock import to_beijing
+from engine.services.attachments import MAX_FILES_PER_REQUEST
+from engine.services.deps import Deps
+from web import i18n
+from web.pages import labels
+from web.pages.common import current_actor
+from web.pages.forms import describe_data
+
+csrf = CSRFProtect()
+
+
+def register(app: Flask) -> None:
+    """Add languages, CSRF, template helpers and the page blueprints to ``app``."""
+    deps: Deps = app.extensions["szcg"]
+    settings = deps.settings
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # A submission may carry several phone photos, each up to the per-file limit.
+    app.config["MAX_CONTENT_LENGTH"] = max(app.config.get("MAX_CONTENT_LENGTH") or 0,
+                                           settings.upload_max_bytes * MAX_FILES_PER_REQUEST + 1024 * 1024)
+    i18n.init(app, settings.default_locale)
+    csrf.init_app(app)
+    csrf.exempt(app.blueprints["api"])
+    _template_helpers(app, deps)
+
+    from web.pages import auth, cases, department, inbox, mobile, public, tasks
+
+    for module in (auth, inbox, tasks, cases, mobile, department, public):
+        app.register_blueprint(module.bp)
+
+
+def beijing(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A time in Beijing time, as offices read it."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    shown = to_beijing(value)
+    return shown.strftime(fmt) if shown else ""
+
+
+def time_left(seconds: int | None) -> str:
+    """'2 d 3 h left' / 'overdue by 40 min'; empty without a limit."""
+    if seconds is None:
+        return _("no limit")
+    span = abs(seconds)
+    days, hours, minutes = span // 86400, span % 86400 // 3600, span % 3600 // 60
+    if days:
+        text = _("%(d)d d %(h)d h", d=days, h=hours)
+    elif hours:
+        text = _("%(h)d h %(m)d min", h=hours, m=minutes)
+    else:
+        text = _("%(m)d min", m=max(minutes, 1))
+    return _("%(t)s left", t=text) if seconds >= 0 else _("overdue by %(t)s", t=text)
+
+
+def _template_helpers(app: Flask, deps: Deps) -> None:
+    env = app.jinja_env
+    env.filters.update(beijing=beijing, time_left=time_left)
+    env.globals.update(labels=labels, label=labels.label, LOCALES=i18n.LOCALES, describe_data=describe_data)
+    # Macros are imported without the request context, so what maps need is a global.
+    env.globals["map_settings"] = {"tiles": deps.settings.map_tile_url,
+                                   "attribution": deps.settings.map_tile_attribution,
+                                   "center": [deps.settings.map_center[1], deps.settings.map_center[0]]}
+
+    @app.context_processor
+    def _page_context() -> dict[str, Any]:
+        if request.blueprint == "api":
+            return {}
+        who = current_actor()
+        current = get_locale()
+        locale = "zh_CN" if current is None or current.language == "zh" else "en"
+        return {"me": who, "locale": locale, "lang_attr": "zh-CN" if locale.startswith("zh") else "en",
+                "nav": _nav(who), "city_name": deps.settings.city_name}
+
+
+def _nav(who: Any) -> list[tuple[str, str, str]]:
+    """(endpoint, url, label) of the menu entries the user's roles use."""
+    if who is None:
+        return [("public.report", url_for("public.report"), _("Report a problem")),
+                ("public.track_form", url_for("public.track_form"), _("Track a report"))]
+    items = []
+    if who.has_role("operator", "shift_leader", "dispatcher", "admin"):
+        items.append(("inbox.index", url_for("inbox.index"), _("Inbox")))
+    if who.has_role("handler", "admin"):
+        items.append(("department.index", url_for("department.index"), _("Department")))
+    if who.has_role("inspector", "admin"):
+        items.append(("mobile.home", url_for("mobile.home"), _("Inspector app")))
+    items.append(("cases.search", url_for("cases.search"), _("Case search")))
+    return items

@@ -1,0 +1,104 @@
+"""案卷查询 and 案卷详情: search with filters and Excel export, one case with timeline, photos, map."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from engine.clock import BEIJING, as_utc
+from engine.errors import BadRequest, Invalid, NotFound
+from engine.services import attachments, case_views
+from engine.services.cases import CaseFilter
+from web.pages.common import actor, deps, login_required, uploads
+from web.pages.forms import photo_message
+from web.pages.xlsx import workbook_of
+
+bp = Blueprint("cases", __name__)
+
+
+def _date(name: str, *, end: bool = False) -> datetime | None:
+    raw = request.args.get(name) or ""
+    if not raw:
+        return None
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=BEIJING)
+    except ValueError:
+        raise BadRequest(f"'{name}' must be a date (YYYY-MM-DD)", fields={name: "invalid"}) from None
+    return as_utc(day + timedelta(days=1) if end else day)
+
+
+def case_filter() -> CaseFilter:
+    """The search form's filters; "to" includes the whole day it names."""
+    args = request.args
+    status = args.get("status") or None
+    stage = args.get("stage") or None
+    return CaseFilter(
+        status=stage or (status if status in ("closed", "void") else None),
+        open=True if status == "open" and not stage else None,
+        district_code=args.get("district") or None, street_code=args.get("street") or None,
+        department_code=args.get("department") or None, category_code=args.get("category") or None,
+        source=args.get("source") or None, date_from=_date("from"), date_to=_date("to", end=True),
+        overdue=args.get("overdue") == "1")
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 100000 else 1
+
+
+@bp.get("/cases")
+@login_required()
+def search():  # type: ignore[no-untyped-def]
+    """Cases the user may read, filtered, newest first, a page at a time."""
+    result = case_views.search(deps(), actor(), case_filter(), page=_page(), per_page=deps().settings.page_size)
+    return render_template("cases/search.html", result=result, reference=case_views.reference(deps()),
+                           args=request.args)
+
+
+@bp.get("/cases/export.xlsx")
+@login_required()
+def export():  # type: ignore[no-untyped-def]
+    """The same search as an Excel workbook (up to 10,000 cases)."""
+    result = case_views.export(deps(), actor(), case_filter())
+    body = workbook_of(result["items"])
+    stamp = deps().clock.now().astimezone(BEIJING).strftime("%Y%m%d-%H%M")
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="cases-{stamp}.xlsx"'})
+
+
+@bp.get("/cases/<case_no>")
+@login_required()
+def detail(case_no: str):  # type: ignore[no-untyped-def]
+    """One case: summary, timeline, photos, map, duplicates and its open tasks."""
+    case = case_views.case_detail(deps(), actor(), case_no)
+    return render_template("cases/detail.html", case=case, reference=case_views.reference(deps()), errors={})
+
+
+@bp.post("/cases/<case_no>/attachments")
+@login_required()
+def attach(case_no: str):  # type: ignore[no-untyped-def]
+    """Add photos to a case from its page."""
+    try:
+        added = attachments.add_attachments(deps(), actor(), case_no, uploads("photos"),
+                                            request.form.get("kind") or "evidence")
+    except Invalid as exc:
+        code = (exc.details.get("codes") or {}).get("photos") or (exc.details.get("codes") or {}).get("kind", "")
+        flash(photo_message(code), "error")
+    else:
+        flash(_("%(n)d photo(s) added.", n=len(added)), "ok")
+    return redirect(url_for("cases.detail", case_no=case_no) + "#photos")
+
+
+@bp.get("/files/<int:attachment_id>/<variant>")
+@login_required()
+def photo(attachment_id: int, variant: str):  # type: ignore[no-untyped-def]
+    """A photo for someone who may read its case (the original, with its EXIF, for staff only)."""
+    ref = attachments.attachment_file(deps(), actor(), attachment_id, variant)
+    if not ref.path.exists():
+        raise NotFound("the file is missing")
+    response = send_file(ref.path, mimetype=ref.content_type, max_age=3600, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,70 @@
+"""城管通: the inspector's phone pages — report with GPS and camera, verify and check on site.
+
+Laid out for one hand on a 390×844 screen. Reports carry an idempotency key made when the
+form is drawn, so the page's retries over a slow connection (static/js/submit.js) and a
+double tap both land on the same case.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, flash, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import Invalid
+from engine.services import attachments, case_views, reports
+from engine.services.inbox import InboxFilter, inbox
+from web.pages import tasks as task_pages
+from web.pages.common import actor, deps, finish, login_required, uploads
+from web.pages.forms import report_messages, report_payload
+
+bp = Blueprint("mobile", __name__, url_prefix="/m")
+
+
+@bp.get("/")
+@login_required("inspector")
+def home():  # type: ignore[no-untyped-def]
+    """My verify and check tasks, most urgent first, and the big report button."""
+    page = inbox(deps(), actor(), InboxFilter(lane="inspector"), limit=50)
+    return render_template("mobile/home.html", page=page)
+
+
+def _report_page(typed: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                 key: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("mobile/report.html", values=typed or {}, errors=errors or {},
+                           key=key or secrets.token_urlsafe(16), reference=case_views.reference(deps())), status
+
+
+@bp.get("/report")
+@login_required("inspector")
+def report_form():  # type: ignore[no-untyped-def]
+    return _report_page()
+
+
+@bp.post("/report")
+@login_required("inspector")
+def report():  # type: ignore[no-untyped-def]
+    """Report from the street: GPS point, class, description and at least one photo."""
+    payload, typed = report_payload(request.form, "inspector")
+    key = (request.form.get("idempotency_key") or "")[:100] or None
+    try:
+        made = attachments.report_with_photos(deps(), actor(), reports.parse_report(payload), key,
+                                              uploads("photos"), photo_required=True)
+    except Invalid as exc:
+        return _report_page(typed, report_messages(exc), key, 422)
+    flash(_("Reported: case %(no)s.", no=made.case_no), "ok")
+    return finish(url_for("mobile.home"))
+
+
+@bp.get("/tasks/<task_id>")
+@login_required("inspector")
+def task(task_id: str):  # type: ignore[no-untyped-def]
+    return task_pages.render_task(case_views.task_detail(deps(), actor(), task_id), template="mobile/task.html")
+
+
+@bp.post("/tasks/<task_id>")
+@login_required("inspector")
+def complete(task_id: str):  # type: ignore[no-untyped-def]
+    """Verify or check on site, with photos from the camera; back to my tasks."""
+    return task_pages.submit(task_id, "mobile/task.html", "mobile.home")
