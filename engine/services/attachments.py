@@ -394,15 +394,29 @@ def _case_status(deps: Deps, case_no: str) -> str:
 
 
 def report_with_photos(deps: Deps, actor: Actor, report: reports.ReportInput, idempotency_key: str | None,
-                       photos: list[Upload], *, photo_required: bool = False) -> reports.ReportResult:
+                       photos: list[Upload], *, photo_required: bool = False,
+                       after_photos: list[Upload] | None = None) -> reports.ReportResult:
     """Report a problem with its photos ("before"); retries with the same key never make two cases.
+
+    A self-handled report (自处理) also carries the photos taken after fixing it ("after");
+    when photos are required, a self-handled report needs both kinds.
 
     :raises Invalid: a refused photo, or none when one is required (no case is created).
     """
     stored = store_all(deps.settings, photos)
+    try:
+        stored_after = store_all(deps.settings, after_photos or [])
+    except Invalid as exc:  # name the after-photos field, not the before-photos one
+        code = (exc.details.get("codes") or {}).get("photos", "")
+        raise _bad(exc.message, code, "after_photos") from None
     if photo_required and not stored:
         raise _bad("take at least one photo of the problem", "required")
+    if photo_required and report.self_handled and not stored_after:
+        raise _bad("a self-handled report needs a photo taken after handling", "required", "after_photos")
     result = reports.report_case(deps, actor, report, idempotency_key)
     if stored:
         _record(deps, actor, result.case_no, stored, "before", stage="report", task_id=None, check_access=False)
+    if stored_after:
+        _record(deps, actor, result.case_no, stored_after, "after", stage="report", task_id=None,
+                check_access=False)
     return result

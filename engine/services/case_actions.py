@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from engine.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from engine.forms import validate_form
-from engine.services.accounts import Actor, actor_of, get_user
+from engine.services.accounts import Actor, Grant, actor_of, get_user
 from engine.services.authz import grant_covers_task
+from engine.services.definitions import definition_forms, parsed_by_id
 from engine.services.deps import Deps
 from engine.services.steps import Step, lock_case
 from engine.services.tasks import Completed
-from engine.store.models import Case, ProcessDefinition, Task
+from engine.store.models import Case, Task, User, UserRole
 
 
 def send_message(deps: Deps, actor: Actor, case_no: str, name: str, payload: Any) -> Completed:
@@ -41,7 +42,7 @@ def send_message(deps: Deps, actor: Actor, case_no: str, name: str, payload: Any
         role = next((r for r in info.allowed_roles if actor.has_role(r)), None)
         if role is None:
             raise Forbidden(f"only {', '.join(info.allowed_roles) or 'nobody'} may send '{name}'")
-        data = _validated(s, case, info.form_key, payload)
+        data = _validated(deps, s, case, info.form_key, payload)
         step.role = role
         step.add_event(name, comment=data.get("comment"), data={k: v for k, v in data.items() if k != "comment"})
         step.send(name, {**data, "by": actor.username, "role": role})
@@ -50,13 +51,12 @@ def send_message(deps: Deps, actor: Actor, case_no: str, name: str, payload: Any
         return Completed(case.case_no, case.status)
 
 
-def _validated(session: Any, case: Case, form_key: str | None, payload: Any) -> dict[str, Any]:
+def _validated(deps: Deps, session: Any, case: Case, form_key: str | None, payload: Any) -> dict[str, Any]:
     if not form_key:
         if payload not in (None, {}):
             raise Invalid("this message carries no data", fields={"_": "unexpected data"})
         return {}
-    forms = session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == case.definition_id))
-    form = (forms or {}).get(form_key)
+    form = definition_forms(deps, session, case.definition_id).get(form_key)
     if form is None:
         raise NotFound(f"form '{form_key}' is missing from the process version of case {case.case_no}")
     return validate_form(form, payload if payload is not None else {})
@@ -96,3 +96,55 @@ def reassign_task(deps: Deps, actor: Actor, task_id: str, username: str, reason:
         step.finish()
         uow.commit()
         return {"task_id": task.id, "assignee": username}
+
+
+def supervisors_of(deps: Deps, lane: str) -> list[str]:
+    """The roles that may reassign tasks of ``lane`` (``task_supervisors`` in config.yaml)."""
+    return list(deps.settings.raw.get("task_supervisors", {}).get(lane, []))
+
+
+def may_send(deps: Deps, actor: Actor, case_no: str, name: str) -> bool:
+    """Whether the actor's roles may send message ``name`` to the case (the BPMN's ``allowedRoles``)."""
+    with deps.uow() as uow:
+        definition_id = uow.session.scalar(select(Case.definition_id).where(Case.case_no == case_no))
+        if definition_id is None:
+            return False
+        info = parsed_by_id(deps, uow.session, definition_id).messages.get(name)
+    return info is not None and actor.has_role(*info.allowed_roles)
+
+
+def may_reassign(deps: Deps, actor: Actor, lane: str) -> bool:
+    return actor.has_role(*supervisors_of(deps, lane))
+
+
+def eligible_assignees(deps: Deps, actor: Actor, task_id: str) -> list[dict[str, str]]:
+    """Who an open task could be reassigned to: active holders of its role within its scope.
+
+    The same test :func:`reassign_task` applies (``grant_covers_task`` on the task as if it were
+    given to that person); the current assignee is left out. Sorted by username.
+
+    :raises NotFound: no such task. :raises Forbidden: the actor supervises no task of its role.
+    """
+    with deps.uow() as uow:
+        s = uow.session
+        task = s.get(Task, task_id)
+        if task is None:
+            raise NotFound(f"no task '{task_id}'")
+        if not may_reassign(deps, actor, task.lane):
+            raise Forbidden(f"only {', '.join(supervisors_of(deps, task.lane)) or 'nobody'} may reassign "
+                            f"{task.lane} tasks")
+        rows = s.execute(select(User.id, User.username, User.display_name, UserRole.district_code,
+                                UserRole.department_code)
+                         .join(UserRole, UserRole.user_id == User.id)
+                         .where(User.active.is_(True), UserRole.role == task.lane)
+                         .order_by(User.username)).all()
+        found: dict[int, dict[str, str]] = {}
+        for user_id, username, display_name, district_code, department_code in rows:
+            if user_id == task.assignee_id or user_id in found:
+                continue
+            probe = Task(lane=task.lane, scope=task.scope, district_code=task.district_code,
+                         department_code=task.department_code,
+                         assignee_id=user_id if task.scope == "grid" else None)
+            if grant_covers_task(Grant(task.lane, district_code, department_code), user_id, probe):
+                found[user_id] = {"username": username, "display_name": display_name}
+        return list(found.values())

@@ -98,17 +98,37 @@ def _store(session: Session, key: str, files: dict[str, str], forms: dict[str, A
     return Deployed(key, version, True, digest)
 
 
-def latest_definition(session: Session, key: str) -> ProcessDefinition:
-    definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                                .order_by(ProcessDefinition.version.desc()).limit(1))
-    if definition is None:
+def latest_definition_id(session: Session, key: str) -> int:
+    """The id of the newest deployed version of process ``key`` (new cases start on it)."""
+    definition_id = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == key)
+                                   .order_by(ProcessDefinition.version.desc()).limit(1))
+    if definition_id is None:
         raise NotFound(f"process '{key}' is not deployed; run `szcg deploy`")
-    return definition
+    return definition_id
 
 
-def parsed_definition(deps: Deps, definition: ProcessDefinition) -> ParsedProcess:
-    """The parsed spec of a stored version, parsed once per process (cached by id)."""
-    return deps.runtime.cached(definition.id, lambda: parse_process(definition.files, definition.key))
+def parsed_by_id(deps: Deps, session: Session, definition_id: int) -> ParsedProcess:
+    """The parsed spec of a stored version, parsed once per process.
+
+    Versions are immutable, so the BPMN text is read from the database only on a cache miss:
+    the hot path never loads the (large) definition row.
+    """
+    def parse() -> ParsedProcess:
+        key, files = session.execute(select(ProcessDefinition.key, ProcessDefinition.files)
+                                     .where(ProcessDefinition.id == definition_id)).one()
+        return parse_process(files, key)
+
+    return deps.runtime.cached(definition_id, parse)
+
+
+def definition_forms(deps: Deps, session: Session, definition_id: int) -> dict[str, Any]:
+    """The forms of a stored version, read once per process (versions are immutable)."""
+    cache: dict[int, dict[str, Any]] = deps.extras.setdefault("definition_forms", {})
+    forms = cache.get(definition_id)
+    if forms is None:
+        forms = session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == definition_id)) or {}
+        cache[definition_id] = forms
+    return forms
 
 
 def list_definitions(deps: Deps) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.clock import BEIJING, FrozenClock
+from engine.errors import SzcgError
 from engine.services import reports, tasks
 from engine.services.accounts import ANONYMOUS, Actor, actor_of, get_user
 from engine.services.deps import Deps
@@ -43,6 +44,8 @@ INCIDENTS = {"20102": 14, "20104": 8, "20501": 8, "20504": 6, "20505": 8, "20507
              "20407": 3, "20101": 3, "20404": 3}
 COMPONENTS = {"10118": 7, "10101": 3, "10102": 3, "10103": 2, "10305": 5, "10203": 2, "10104": 2}
 SOURCES = {"inspector": 55, "citizen": 18, "hotline": 15, "video": 6, "media": 3, "leader": 3}
+MAX_STEPS = 40
+RECENT_SHARE = 0.3
 FORCED = ("register", "verify", "file", "dispatch", "handle", "check", "close")
 Progress = Callable[[str, int, int], None]
 
@@ -108,7 +111,8 @@ def plan_cases(deps: Deps, world: _World, count: int, now: datetime) -> list[Pla
     for n in range(count):
         key = f"demo-{n:04d}"
         forced = FORCED[n % len(FORCED)] if n < 2 * len(FORCED) else None
-        days_back = rng.uniform(3, 6) if forced else rng.uniform(0, DAYS)
+        recent = rng.random() < RECENT_SHARE  # inboxes need cases still in flight
+        days_back = rng.uniform(3, 6) if forced else rng.uniform(0, 1.5) if recent else rng.uniform(0, DAYS)
         at = _office_time(now - timedelta(days=days_back), rng)
         if at > now - timedelta(minutes=20):
             at = now - timedelta(minutes=rng.uniform(20, 600))
@@ -218,25 +222,54 @@ def _drive(deps: Deps, clock: FrozenClock, world: _World, plan: Plan, numbers: d
     if not made.created:
         return made.case_no, False
     state = {"returned": False, "reworked": False}
-    while True:
+    for _ in range(MAX_STEPS):
         task = _open_task(deps, made.case_no)
         if task is None or task.stage == plan.stop:
             break
-        low, high = DELAYS[task.stage]
+        low, high = DELAYS.get(task.stage, (30, 240))
         at = clock.now() + timedelta(minutes=random.Random(f"{plan.key}{task.stage}").uniform(low, high))
         if at > now:
             break
         clock.set(at)
-        data = _decision(world, plan, task, made.district_code, numbers, state)
-        tasks.complete_task(deps, _taker(deps, world, task), task.id, data)
+        taker = _taker(deps, world, task)
+        if task.stage in MAIN_STAGES:
+            data = _decision(world, plan, task, made.district_code, numbers, state)
+            tasks.complete_task(deps, taker, task.id, data)
+            continue
+        # A stage this module does not know (the process grows): fill its form with the first
+        # choice of every option; if the process wants more, the case simply waits there.
+        try:
+            form = tasks.get_task(deps, taker, task.id)["form"]
+            data = fill_form(form["schema"], world.department_for(plan.category, made.district_code))
+            tasks.complete_task(deps, taker, task.id, data)
+        except SzcgError:
+            break
     return made.case_no, True
 
 
 def _open_task(deps: Deps, case_no: str) -> Task | None:
+    """The case's next task: a main-line stage first, else the oldest other open task."""
     with deps.uow() as uow:
-        return uow.session.scalar(select(Task).join(Case, Case.id == Task.case_id)
-                                  .where(Case.case_no == case_no, Task.state == "open",
-                                         Task.stage.in_(MAIN_STAGES)).order_by(Task.created_at.desc()).limit(1))
+        rows = uow.session.scalars(select(Task).join(Case, Case.id == Task.case_id)
+                                   .where(Case.case_no == case_no, Task.state == "open")
+                                   .order_by(Task.created_at, Task.id)).all()
+    main = [t for t in rows if t.stage in MAIN_STAGES]
+    return (main or rows or [None])[-1 if main else 0]
+
+
+def fill_form(schema: dict[str, Any], department: str) -> dict[str, Any]:
+    """Plausible data for a form: each option's first choice, the department, text where required."""
+    data: dict[str, Any] = {}
+    for key, prop in (schema.get("properties") or {}).items():
+        choices = [option["const"] for option in prop.get("oneOf", []) if "const" in option]
+        if choices:
+            data[key] = choices[0]
+        elif prop.get("format") == "department_code":
+            data[key] = department
+        elif key in schema.get("required", []):
+            kind = prop.get("type")
+            data[key] = True if kind == "boolean" else 1 if kind in ("integer", "number") else "演示：已办理"
+    return data
 
 
 def _taker(deps: Deps, world: _World, task: Task) -> Actor:

@@ -5,7 +5,9 @@ class name and place names joined in), one for the counts per stage — and neve
 Pages are cut by keyset (the last row's sort key), so page 50 costs what page 1 costs.
 
 Order: tasks with a due time first, earliest due first; then tasks without a limit; within
-each, newest first. That is "most urgent first" with "newest first" as the tie-break.
+each, newest first. That is "most urgent first" with "newest first" as the tie-break. High-priority
+tasks (an urge to answer, ``priority="high"`` in the BPMN) come before all of them on the first
+page (one more query there), as in :func:`engine.services.tasks.list_tasks`.
 """
 
 from __future__ import annotations
@@ -125,20 +127,25 @@ def inbox(deps: Deps, actor: Actor, flt: InboxFilter | None = None, *, after: st
     )
     if flt.stage:
         rows_query = rows_query.where(Task.stage == flt.stage)
+    top_query = None
     if after:
         rows_query = rows_query.where(_after(after))
-    rows_query = rows_query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at.desc(),
-                                     Task.id.desc()).limit(limit + 1)
+    else:
+        top_query = rows_query.where(Task.priority > 0).order_by(Task.priority.desc(), Task.created_at.desc(),
+                                                                 Task.id.desc()).limit(limit)
+    rows_query = rows_query.where(Task.priority <= 0).order_by(
+        Task.due_at.is_(None), Task.due_at, Task.created_at.desc(), Task.id.desc()).limit(limit + 1)
     counts_query = (select(Task.stage, func.count()).join(Case, Case.id == Task.case_id).where(*conditions)
                     .group_by(Task.stage))
     with deps.uow() as uow:
+        top = uow.session.execute(top_query).all() if top_query is not None else []
         fetched = uow.session.execute(rows_query).all()
         counts = {stage: int(n) for stage, n in uow.session.execute(counts_query)}
     rows = [_row(now, *r) for r in fetched[:limit]]
     more = len(fetched) > limit
     total = counts.get(flt.stage, 0) if flt.stage else sum(counts.values())
-    return InboxPage(rows=rows, counts=counts, total=total, next_cursor=encode_cursor(rows[-1]) if more else None,
-                     now=now, filter=flt)
+    return InboxPage(rows=[_row(now, *r) for r in top] + rows, counts=counts, total=total,
+                     next_cursor=encode_cursor(rows[-1]) if more else None, now=now, filter=flt)
 
 
 def _row(now: datetime, task: Task, case_no: str, status: str, category_code: str, address: str | None,

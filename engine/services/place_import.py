@@ -270,7 +270,7 @@ def import_places(deps: Deps, actor: Actor, collection: Any, level: str, *, repl
             _check_kept_children(session, level, lower[0], {p.code: p.geometry for p in places}, tolerance,
                                  problems)
         problems.raise_if_any()
-        dropped = _drop_levels(session, lower) if drop_lower else {}
+        dropped = _drop_levels(session, lower) if replace and drop_lower else {}
         result = _write(session, level, places, inspectors, existing, replace, progress)
         relocated = relocate_components(deps, session) if level == "grid" or dropped.get("grid") else 0
         bump_revision(session)

@@ -15,7 +15,7 @@ from engine.errors import Conflict, Invalid
 from engine.services.accounts import Actor
 from engine.services.catalog import find_category, split_category_code
 from engine.services.components import check_component
-from engine.services.definitions import latest_definition
+from engine.services.definitions import latest_definition_id
 from engine.services.deps import CASE_PROCESS_KEY, Deps
 from engine.services.places import CRS, locate, to_wgs84
 from engine.services.steps import Step
@@ -158,11 +158,11 @@ def _create(deps: Deps, actor: Actor, report: ReportInput, key: str | None) -> R
         if report.component_code:
             check_component(session, report.component_code, report.category_code)
         where = locate(deps, session, report.lon, report.lat)
-        definition = latest_definition(session, CASE_PROCESS_KEY)
+        definition_id = latest_definition_id(session, CASE_PROCESS_KEY)
         now = deps.clock.now()
         case = Case(
             case_no=f"T{secrets.token_hex(6)}", tracking_code=_tracking_code(), idempotency_key=key,
-            definition_id=definition.id, source=report.source, standard=standard, kind=kind,
+            definition_id=definition_id, source=report.source, standard=standard, kind=kind,
             category_code=report.category_code, description=report.description, address=report.address,
             lon=report.lon, lat=report.lat, grid_code=where.grid_code, community_code=where.community_code,
             street_code=where.street_code, district_code=where.district_code, reporter_name=report.reporter_name,
@@ -173,7 +173,7 @@ def _create(deps: Deps, actor: Actor, report: ReportInput, key: str | None) -> R
         session.add(case)
         session.flush()
         case.case_no = f"{now.astimezone(BEIJING):%Y%m%d}{case.id:07d}"
-        step = Step.begin(deps, session, case, actor, definition,
+        step = Step.begin(deps, session, case, actor,
                           {**_start_data(case), "self_handled": report.self_handled})
         step.role = report.source if actor.has_role(report.source) else None
         step.add_event("report", comment=report.description,

@@ -23,10 +23,10 @@ from engine.runtime.parsing import SCOPES
 from engine.runtime.workflow import ParsedProcess, ReadyTask
 from engine.services import case_clock, duplicates, rules, timers
 from engine.services.accounts import Actor
-from engine.services.definitions import parsed_definition
+from engine.services.definitions import parsed_by_id
 from engine.services.deps import Deps
 from engine.services.limits import StageLimit, decide_limits, stage_limit
-from engine.store.models import Case, CaseEvent, Place, ProcessDefinition, Task, WorkflowState
+from engine.store.models import Case, CaseEvent, Place, Task, WorkflowState
 
 # The summary column each CJJ/T 106 stage stamps when its task completes.
 STAGE_TIMESTAMPS = {
@@ -70,9 +70,8 @@ class Step:
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
-    def begin(cls, deps: Deps, session: Session, case: Case, actor: Actor, definition: ProcessDefinition,
-              data: dict[str, Any]) -> Step:
-        parsed = parsed_definition(deps, definition)
+    def begin(cls, deps: Deps, session: Session, case: Case, actor: Actor, data: dict[str, Any]) -> Step:
+        parsed = parsed_by_id(deps, session, case.definition_id)
         workflow = deps.runtime.start(parsed, data)
         return cls(deps, session, case, actor, parsed, workflow, None)
 
@@ -81,8 +80,7 @@ class Step:
         state = session.get(WorkflowState, case.id)
         if state is None:
             raise NotFound(f"case {case.case_no} has no workflow state")
-        definition = session.get(ProcessDefinition, state.definition_id)
-        parsed = parsed_definition(deps, definition)
+        parsed = parsed_by_id(deps, session, state.definition_id)
         return cls(deps, session, case, actor, parsed, deps.runtime.load(state.state, parsed), state)
 
     # -- running ------------------------------------------------------------------------

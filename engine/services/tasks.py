@@ -6,8 +6,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 
 from engine.clock import isoformat
 from engine.errors import Forbidden, NotFound, TaskNotReady
@@ -16,10 +18,11 @@ from engine.services import duplicates
 from engine.services.accounts import Actor
 from engine.services.authz import may_complete, task_clause
 from engine.services.catalog import department_exists
+from engine.services.definitions import definition_forms
 from engine.services.deps import Deps
 from engine.services.lights import light_of
 from engine.services.steps import Step, lock_case
-from engine.store.models import Case, ProcessDefinition, Task
+from engine.store.models import Case, Task
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,25 @@ def _view(task: Task, case_no: str, category_code: str, now: datetime) -> TaskVi
                     light=light_of(now, task.warn_at, task.due_at), limit=limit, priority=task.priority)
 
 
+def open_tasks_of(actor: Actor) -> ColumnElement[bool]:
+    """``state = 'open'`` and the actor's task clause, with the state repeated in every OR branch.
+
+    The inbox indexes are partial (open tasks only); SQLite plans each branch of an OR on its
+    own and uses a partial index there only if the branch itself says ``state = 'open'``.
+    Without it, an inbox scanned every open task of the lane (30 ms at 20,000 open cases).
+    """
+    clause = task_clause(actor)
+    branches = (clause.clauses if isinstance(clause, BooleanClauseList) and clause.operator is operators.or_
+                else [clause])
+    return or_(*(and_(Task.state == "open", branch) for branch in branches))
+
+
 def list_tasks(deps: Deps, actor: Actor, *, stage: str | None = None, limit: int = 50,
                before: tuple[datetime, str] | None = None) -> list[TaskView]:
     """The actor's open tasks: high-priority ones (an urge to answer) on top of the first page,
     then the others newest first, keyset-paginated by (created_at, id)."""
     base = (select(Task, Case.case_no, Case.category_code).join(Case, Case.id == Task.case_id)
-            .where(Task.state == "open", task_clause(actor)))
+            .where(open_tasks_of(actor)))
     if stage:
         base = base.where(Task.stage == stage)
     query = base.where(Task.priority <= 0)
@@ -93,7 +109,7 @@ def get_task(deps: Deps, actor: Actor, task_id: str) -> dict[str, Any]:
         if not may_complete(actor, task):
             raise Forbidden("this task is not yours to take")
         case = uow.session.get(Case, task.case_id)
-        form = _form_of(uow.session, case, task)
+        form = _form_of(deps, uow.session, case, task)
         view = _view(task, case.case_no, case.category_code, deps.clock.now()).to_dict()
         body = {**view, "state": task.state, "form": form, "context": task.context or {}}
         if task.stage == "register":
@@ -101,9 +117,8 @@ def get_task(deps: Deps, actor: Actor, task_id: str) -> dict[str, Any]:
         return body
 
 
-def _form_of(session: Session, case: Case, task: Task) -> dict[str, Any]:
-    forms = session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == case.definition_id))
-    form = (forms or {}).get(task.form_key)
+def _form_of(deps: Deps, session: Session, case: Case, task: Task) -> dict[str, Any]:
+    form = definition_forms(deps, session, case.definition_id).get(task.form_key)
     if form is None:
         raise NotFound(f"form '{task.form_key}' is missing from the process version of case {case.case_no}")
     return form
@@ -129,7 +144,7 @@ def complete_task(deps: Deps, actor: Actor, task_id: str, data: Any) -> Complete
             raise TaskNotReady("this task was already completed or withdrawn", task_id=task_id, state=task.state)
         if not may_complete(actor, task):
             raise Forbidden("your role or scope does not cover this task")
-        form = _form_of(session, case, task)
+        form = _form_of(deps, session, case, task)
         data = validate_form(form, data, {"department_code": lambda code: department_exists(session, code),
                                           "case_no": lambda no: duplicates.case_no_exists(session, no)})
         step = Step.load(deps, session, case, actor)

@@ -1,7 +1,7 @@
 """The people's side: server-rendered pages for operators, inspectors, departments and citizens.
 
 One blueprint per area (``auth``, ``inbox``, ``tasks``, ``cases``, ``mobile``, ``department``,
-``public``); views parse the request, call one engine use case and render a template from
+``public``, ``admin``, ``notifications``); views parse the request, call one engine use case and render a template from
 ``web/templates/<area>/``. Every form carries a CSRF token (Flask-WTF); the JSON API is exempt
 because it authenticates with bearer tokens, not cookies.
 """
@@ -41,9 +41,9 @@ def register(app: Flask) -> None:
     csrf.exempt(app.blueprints["api"])
     _template_helpers(app, deps)
 
-    from web.pages import auth, cases, department, inbox, mobile, public, tasks
+    from web.pages import admin, auth, cases, department, inbox, mobile, notifications, public, tasks
 
-    for module in (auth, inbox, tasks, cases, mobile, department, public):
+    for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications):
         app.register_blueprint(module.bp)
 
 
@@ -88,8 +88,11 @@ def _template_helpers(app: Flask, deps: Deps) -> None:
         who = current_actor()
         current = get_locale()
         locale = "zh_CN" if current is None or current.language == "zh" else "en"
+        from web.pages.notifications import unread_count
+
         return {"me": who, "locale": locale, "lang_attr": "zh-CN" if locale.startswith("zh") else "en",
-                "nav": _nav(who), "city_name": deps.settings.city_name}
+                "nav": _nav(who), "city_name": deps.settings.city_name,
+                "unread_total": unread_count(who) if who is not None else 0}
 
 
 def _nav(who: Any) -> list[tuple[str, str, str]]:
@@ -105,4 +108,8 @@ def _nav(who: Any) -> list[tuple[str, str, str]]:
     if who.has_role("inspector", "admin"):
         items.append(("mobile.home", url_for("mobile.home"), _("Inspector app")))
     items.append(("cases.search", url_for("cases.search"), _("Case search")))
+    if who.has_role("shift_leader", "leader"):
+        items.append(("cases.suspended", url_for("cases.search", status="suspended"), _("Suspended list")))
+    if who.is_admin:
+        items.append(("admin.index", url_for("admin.index"), _("Administration")))
     return items

@@ -1,4 +1,5 @@
-"""案卷查询 and 案卷详情: search with filters and Excel export, one case with timeline, photos, map."""
+"""案卷查询 and 案卷详情: search with filters and Excel export, one case with timeline, photos, map;
+督办 (urge) by shift leaders and leaders, 转派 (reassign) of open tasks by their supervisors."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from engine.clock import BEIJING, as_utc
-from engine.errors import BadRequest, Invalid, NotFound
-from engine.services import attachments, case_views
+from engine.errors import BadRequest, Conflict, Invalid, NotFound, TaskNotReady
+from engine.services import attachments, case_actions, case_views
 from engine.services.cases import CaseFilter
 from web.pages.common import actor, deps, login_required, uploads
 from web.pages.forms import photo_message
@@ -35,7 +36,7 @@ def case_filter() -> CaseFilter:
     status = args.get("status") or None
     stage = args.get("stage") or None
     return CaseFilter(
-        status=stage or (status if status in ("closed", "void") else None),
+        status=stage or (status if status in ("closed", "void", "suspended") else None),
         open=True if status == "open" and not stage else None,
         district_code=args.get("district") or None, street_code=args.get("street") or None,
         department_code=args.get("department") or None, category_code=args.get("category") or None,
@@ -72,8 +73,64 @@ def export():  # type: ignore[no-untyped-def]
 @login_required()
 def detail(case_no: str):  # type: ignore[no-untyped-def]
     """One case: summary, timeline, photos, map, duplicates and its open tasks."""
-    case = case_views.case_detail(deps(), actor(), case_no)
-    return render_template("cases/detail.html", case=case, reference=case_views.reference(deps()), errors={})
+    who = actor()
+    case = case_views.case_detail(deps(), who, case_no)
+    # 转派: for each open task whose role this user supervises, the people who could take it over.
+    reassign = {t["id"]: case_actions.eligible_assignees(deps(), who, t["id"])
+                for t in case["tasks"] if case_actions.may_reassign(deps(), who, t["lane"])}
+    may_urge = case_actions.may_send(deps(), who, case_no, "urge")
+    return render_template("cases/detail.html", case=case, reference=case_views.reference(deps()), errors={},
+                           reassign=reassign, may_urge=may_urge)
+
+
+def _back(case_no: str, anchor: str):  # type: ignore[no-untyped-def]
+    return redirect(url_for("cases.detail", case_no=case_no) + anchor, code=303)
+
+
+@bp.post("/cases/<case_no>/urge")
+@login_required()
+def urge(case_no: str):  # type: ignore[no-untyped-def]
+    """督办: the department gets an urge to answer at the top of its list."""
+    instruction = (request.form.get("instruction") or "").strip()
+    if not instruction:
+        flash(_("Please write the urging instruction."), "error")
+        return _back(case_no, "#urge")
+    try:
+        case_actions.send_message(deps(), actor(), case_no, "urge", {"instruction": instruction[:2000]})
+    except Invalid:
+        flash(_("Please write the urging instruction (at most 2000 characters)."), "error")
+    except Conflict:
+        flash(_("This case cannot be urged now: it is not being handled (not dispatched yet, or already "
+                "finished)."), "error")
+    else:
+        flash(_("Urged: the department has to answer it before anything else."), "ok")
+    return _back(case_no, "#urge")
+
+
+@bp.post("/cases/<case_no>/reassign")
+@login_required()
+def reassign(case_no: str):  # type: ignore[no-untyped-def]
+    """转派: give an open task to another holder of its role and scope (supervisors only)."""
+    task_id, username = request.form.get("task_id") or "", (request.form.get("username") or "").strip()
+    reason = (request.form.get("reason") or "").strip()[:500] or None
+    if not username:
+        flash(_("Choose who should take the task."), "error")
+        return _back(case_no, "#tasks")
+    try:
+        case_actions.reassign_task(deps(), actor(), task_id, username, reason)
+    except TaskNotReady:
+        flash(_("The task was completed meanwhile; nothing was reassigned."), "error")
+    except Invalid as exc:
+        if exc.fields.get("username") == "unchanged":
+            flash(_("The task is already assigned to %(user)s.", user=username), "error")
+        else:
+            flash(_("%(user)s does not hold this task's role in its area; nothing was reassigned.", user=username),
+                  "error")
+    except NotFound:
+        flash(_("No such user or task; nothing was reassigned."), "error")
+    else:
+        flash(_("Task reassigned to %(user)s.", user=username), "ok")
+    return _back(case_no, "#tasks")
 
 
 @bp.post("/cases/<case_no>/attachments")

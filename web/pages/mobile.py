@@ -17,7 +17,7 @@ from engine.services import attachments, case_views, reports
 from engine.services.inbox import InboxFilter, inbox
 from web.pages import tasks as task_pages
 from web.pages.common import actor, deps, finish, login_required, uploads
-from web.pages.forms import report_messages, report_payload
+from web.pages.forms import photo_message, report_messages, report_payload
 
 bp = Blueprint("mobile", __name__, url_prefix="/m")
 
@@ -45,14 +45,27 @@ def report_form():  # type: ignore[no-untyped-def]
 @bp.post("/report")
 @login_required("inspector")
 def report():  # type: ignore[no-untyped-def]
-    """Report from the street: GPS point, class, description and at least one photo."""
+    """Report from the street: GPS point, class, description and at least one photo.
+
+    自处理: a problem the inspector fixed on the spot is reported with ``self_handled`` and needs
+    a photo after handling as well; the operator confirms it and the case closes.
+    """
     payload, typed = report_payload(request.form, "inspector")
+    self_handled = request.form.get("self_handled") == "true"
+    if self_handled:
+        payload["self_handled"], typed["self_handled"] = True, "true"
     key = (request.form.get("idempotency_key") or "")[:100] or None
     try:
         made = attachments.report_with_photos(deps(), actor(), reports.parse_report(payload), key,
-                                              uploads("photos"), photo_required=True)
+                                              uploads("photos"), photo_required=True,
+                                              after_photos=uploads("after_photos") if self_handled else None)
     except Invalid as exc:
-        return _report_page(typed, report_messages(exc), key, 422)
+        errors = report_messages(exc)
+        if "after_photos" in exc.fields:
+            code = (exc.details.get("codes") or {}).get("after_photos", "")
+            errors["after_photos"] = (_("A self-handled report needs a photo taken after handling.")
+                                      if code == "required" else photo_message(code))
+        return _report_page(typed, errors, key, 422)
     flash(_("Reported: case %(no)s.", no=made.case_no), "ok")
     return finish(url_for("mobile.home"))
 
