@@ -276,7 +276,7 @@ class Step:
         """Store the case's evaluation facts: per stage on time or not, returns, reworks."""
         self.session.flush()
         rows = self.session.scalars(
-            select(Task).join(CaseEvent, CaseEvent.task_id == Task.id)
+            select(Task).join(CaseEvent, (CaseEvent.task_id == Task.id) & (CaseEvent.case_id == self.case.id))
             .where(Task.case_id == self.case.id, Task.state == "completed").order_by(CaseEvent.id)).all()
         stages = [
             {"stage": t.stage, "completed_at": t.completed_at.isoformat() if t.completed_at else None,
