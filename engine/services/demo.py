@@ -77,8 +77,10 @@ def seed_accounts(session: Session, org: dict[str, Any], now: Any) -> DemoAccoun
             _ensure_user(session, f"dispatcher_{district}", f"{name}指挥分中心派遣员",
                          [Grant("dispatcher", district_code=district)], now, out, "district centre")
     for dep in session.scalars(select(Department).order_by(Department.code)):
-        _ensure_user(session, dep.code, dep.name, [Grant("handler", department_code=dep.code)], now, out,
-                     dep.name)
+        user = _ensure_user(session, dep.code, dep.name, [Grant("handler", department_code=dep.code)], now, out,
+                            dep.name)
+        if dep.head_id is None:  # the department's account also stands for its head (overdue notices)
+            dep.head_id = user.id
     beats = session.execute(select(Place.beat_code).where(Place.level == "grid", Place.beat_code.is_not(None))
                             .distinct().order_by(Place.beat_code)).scalars().all()
     for beat in beats:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.errors import DeployError, ProcessError
+from engine.errors import DeployError, Forbidden, ProcessError
 from engine.services import tasks
 from engine.services.definitions import PROJECT_ROOT, deploy_dirs, list_definitions
 from engine.store.models import Case, CaseEvent, ProcessDefinition, WorkflowState
@@ -177,3 +177,41 @@ def test_a_script_that_escapes_deploy_checks_fails_at_run_time_and_stores_nothin
         assert uow.session.scalar(select(WorkflowState.state)) == state
         assert len(uow.session.scalars(select(CaseEvent)).all()) == events
     assert open_task(deps, case_no).id == task.id
+
+
+def _shift_leader_approves_extensions(bundle) -> None:
+    """What a designer does in the modeler: move 延期审批 into the shift leader's lane.
+
+    The dispatcher's scope property goes too: shift leaders work at city level.
+    """
+    path = bundle[0] / "case_lifecycle.bpmn"
+    text = path.read_text(encoding="utf-8")
+    ref = "        <bpmn:flowNodeRef>approve_extension</bpmn:flowNodeRef>\n"
+    assert ref in text
+    text = text.replace(ref, "", 1)
+    text = text.replace('<bpmn:flowNodeRef>file</bpmn:flowNodeRef>',
+                        '<bpmn:flowNodeRef>file</bpmn:flowNodeRef>\n        ' + ref.strip(), 1)
+    text = text.replace('<spiffworkflow:property name="scopeFrom" value="dispatch_scope" />\n        </spiffworkflow:properties>\n'
+                        '      </bpmn:extensionElements>\n      <bpmn:incoming>flow_request_extend</bpmn:incoming>',
+                        '</spiffworkflow:properties>\n      </bpmn:extensionElements>\n'
+                        '      <bpmn:incoming>flow_request_extend</bpmn:incoming>', 1)
+    assert 'value="dispatch_scope" />\n        </spiffworkflow:properties>\n      </bpmn:extensionElements>\n      <bpmn:incoming>flow_request_extend' not in text
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_designer_lets_the_shift_leader_approve_extensions_without_code(deps, bundle):
+    _shift_leader_approves_extensions(bundle)
+    result = next(r for r in deploy_dirs(deps, *bundle) if r.key == "case_lifecycle")
+    assert result.created
+    case_no = report(deps).case_no
+    act(deps, case_no, "register", {"decision": "file"})
+    act(deps, case_no, "file", {"decision": "file"})
+    act(deps, case_no, "dispatch", {"department_code": "sanitation_650102"})
+    act(deps, case_no, "handle", {"outcome": "extend", "extend_amount": 1, "extend_unit": "working_hours",
+                                  "extend_reason": "设备"})
+    task = open_task(deps, case_no)
+    assert (task.stage, task.lane, task.scope) == ("approve_extension", "shift_leader", "city")
+    with pytest.raises(Forbidden):
+        tasks.complete_task(deps, actor(deps, "dispatcher_650102"), task.id, {"approved": True})
+    tasks.complete_task(deps, actor(deps, "shift_leader"), task.id, {"approved": True})
+    assert open_task(deps, case_no).stage == "handle"
