@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.errors import Forbidden, Invalid, NotFound, TaskNotReady
+from engine.errors import Forbidden, Invalid, NotFound
 from engine.forms import validate_form
 from engine.services.accounts import Actor, Grant, actor_of, get_user
 from engine.services.authz import grant_covers_task
 from engine.services.definitions import definition_forms, parsed_by_id
 from engine.services.deps import Deps
-from engine.services.steps import Step, lock_case
+from engine.services.steps import Step, lock_case, lock_open_task
 from engine.services.tasks import Completed
 from engine.store.models import Case, Task, User, UserRole
 
@@ -69,13 +69,7 @@ def reassign_task(deps: Deps, actor: Actor, task_id: str, username: str, reason:
     """
     with deps.uow(write=True) as uow:
         s = uow.session
-        task = s.get(Task, task_id)
-        if task is None:
-            raise NotFound(f"no task '{task_id}'")
-        case = lock_case(s, task.case_id)
-        s.refresh(task)
-        if task.state != "open":
-            raise TaskNotReady("this task was already completed or withdrawn", task_id=task_id)
+        task, case = lock_open_task(s, task_id)
         supervisors = deps.settings.raw.get("task_supervisors", {}).get(task.lane, [])
         if not actor.has_role(*supervisors):
             raise Forbidden(f"only {', '.join(supervisors) or 'nobody'} may reassign {task.lane} tasks")

@@ -49,6 +49,21 @@ def lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
+def lock_open_task(session: Session, task_id: str) -> tuple[Task, Case]:
+    """An open task and its case, the case row locked first (as every step locks it).
+
+    :raises NotFound: no such task. :raises TaskNotReady: completed or withdrawn meanwhile.
+    """
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task '{task_id}'")
+    case = lock_case(session, task.case_id)
+    session.refresh(task)
+    if task.state != "open":
+        raise TaskNotReady("this task was already completed or withdrawn", task_id=task_id, state=task.state)
+    return task, case
+
+
 class Step:
     """One case's workflow, loaded for a change, and what the change writes."""
 

@@ -12,7 +12,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList
 
 from engine.clock import isoformat
-from engine.errors import Forbidden, NotFound, TaskNotReady
+from engine.errors import Forbidden, NotFound
 from engine.forms import validate_form
 from engine.services import duplicates
 from engine.services.accounts import Actor
@@ -21,7 +21,7 @@ from engine.services.catalog import department_exists
 from engine.services.definitions import definition_forms
 from engine.services.deps import Deps
 from engine.services.lights import light_of
-from engine.services.steps import Step, lock_case
+from engine.services.steps import Step, lock_open_task
 from engine.store.models import Case, Task
 
 
@@ -135,13 +135,7 @@ def complete_task(deps: Deps, actor: Actor, task_id: str, data: Any) -> Complete
     """
     with deps.uow(write=True) as uow:
         session = uow.session
-        task = session.get(Task, task_id)
-        if task is None:
-            raise NotFound(f"no task '{task_id}'")
-        case = lock_case(session, task.case_id)
-        session.refresh(task)
-        if task.state != "open":
-            raise TaskNotReady("this task was already completed or withdrawn", task_id=task_id, state=task.state)
+        task, case = lock_open_task(session, task_id)
         if not may_complete(actor, task):
             raise Forbidden("your role or scope does not cover this task")
         form = _form_of(deps, session, case, task)
