@@ -250,9 +250,6 @@ class Task(Base):
         Index("ix_tasks_inbox_assignee", "assignee_id", "created_at", **_where("state = 'open'")),
         Index("ix_tasks_inbox_queue", "lane", "scope", "assignee_id", "department_code", "district_code",
               "created_at", **_where("state = 'open'")),
-        # Who may read a case: tasks ever assigned to a person or a department.
-        Index("ix_tasks_assignee_case", "assignee_id", "case_id", **_where("assignee_id IS NOT NULL")),
-        Index("ix_tasks_department_case", "department_code", "case_id", **_where("department_code IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
