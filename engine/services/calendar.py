@@ -4,15 +4,15 @@ days from the database. One :class:`WorkCalendar` per process, rebuilt when the 
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Invalid
+from engine.services import revisions
 from engine.services.deps import Deps
 from engine.store.rules_models import CalendarDay, CalendarYear
 from engine.worktime import (
@@ -24,14 +24,6 @@ from engine.worktime import (
     parse_local_days,
     parse_year_file,
 )
-
-_lock = threading.Lock()
-
-
-def _stamp(session: Session) -> tuple[Any, ...]:
-    days = session.execute(select(func.count(), func.max(CalendarDay.day)).select_from(CalendarDay)).one()
-    years = session.execute(select(func.count(), func.max(CalendarYear.loaded_at)).select_from(CalendarYear)).one()
-    return (*days, *years)
 
 
 def _load_data(session: Session) -> CalendarData:
@@ -46,16 +38,14 @@ def _load_data(session: Session) -> CalendarData:
     return CalendarData(loaded_years=years, local_days=local)
 
 
-def work_calendar(deps: Deps, session: Session) -> WorkCalendar:
+CALENDAR_REVISION = "calendar"
+
+
+def work_calendar(deps: Deps, session: Session, known: dict[str, int] | None = None) -> WorkCalendar:
     """The process's calendar, rebuilt only when an administrator changed calendar data."""
-    stamp = _stamp(session)
-    cached = deps.extras.get("work_calendar")
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    with _lock:
-        calendar = WorkCalendar(OfficeHours.from_config(deps.settings.office_hours), _load_data(session))
-        deps.extras["work_calendar"] = (stamp, calendar)
-    return calendar
+    return revisions.cached(
+        deps, session, CALENDAR_REVISION,
+        lambda: WorkCalendar(OfficeHours.from_config(deps.settings.office_hours), _load_data(session)), known)
 
 
 @dataclass(frozen=True)
@@ -81,6 +71,7 @@ def load_year(deps: Deps, year: int, text: str, *, actor: str) -> YearLoaded:
             s.add(CalendarDay(day=day, source="year", working=False, name=name or "节假日"))
         for day, name in schedule.workdays.items():
             s.add(CalendarDay(day=day, source="year", working=True, name=name or "调休上班"))
+        revisions.bump(s, CALENDAR_REVISION)
         existing = s.get(CalendarYear, year)
         if existing is None:
             s.add(CalendarYear(year=year, loaded_at=deps.clock.now(), loaded_by=actor))
@@ -94,6 +85,7 @@ def load_local_days(deps: Deps, text: str) -> int:
     """Add or replace local days (Xinjiang's 肉孜节 and 古尔邦节, a city closure, an extra working day)."""
     days = parse_local_days(text)
     with deps.uow(write=True) as uow:
+        revisions.bump(uow.session, CALENDAR_REVISION)
         for day, local in days.items():
             row = uow.session.get(CalendarDay, (day, "local"))
             if row is None:

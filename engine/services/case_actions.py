@@ -69,7 +69,7 @@ def reassign_task(deps: Deps, actor: Actor, task_id: str, username: str, reason:
     """
     with deps.uow(write=True) as uow:
         s = uow.session
-        task, case = lock_open_task(s, task_id)
+        task, case, state = lock_open_task(s, task_id)
         supervisors = deps.settings.raw.get("task_supervisors", {}).get(task.lane, [])
         if not actor.has_role(*supervisors):
             raise Forbidden(f"only {', '.join(supervisors) or 'nobody'} may reassign {task.lane} tasks")
@@ -83,7 +83,7 @@ def reassign_task(deps: Deps, actor: Actor, task_id: str, username: str, reason:
             raise Invalid(f"{username} does not hold the role '{task.lane}' in this task's scope",
                           fields={"username": "not in the task's role and scope"})
         task.assignee_id = target.id
-        step = Step.load(deps, s, case, actor)
+        step = Step.load(deps, s, case, actor, state)
         step.role = next((r for r in supervisors if actor.has_role(r)), None)
         step.add_event("reassign", task_id=task.id, comment=reason,
                        data={"stage": task.stage, "to": username, "from_user_id": previous})

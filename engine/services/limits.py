@@ -41,16 +41,17 @@ def limit_inputs(case: Case) -> dict[str, Any]:
     return inputs
 
 
-def decide_limits(session: Session, case: Case) -> rules.Decided:
-    return rules.decide(session, "time_limits", limit_inputs(case))
+def decide_limits(deps: Deps, session: Session, case: Case, known: dict[str, int] | None = None) -> rules.Decided:
+    return rules.decide(deps, session, "time_limits", limit_inputs(case), known)
 
 
-def stage_limit(deps: Deps, session: Session, decided: rules.Decided, stage: str, start: datetime) -> StageLimit | None:
+def stage_limit(deps: Deps, session: Session, decided: rules.Decided, stage: str, start: datetime,
+                known: dict[str, int] | None = None) -> StageLimit | None:
     """The limit of ``stage`` starting at ``start``; None when the table sets none for it."""
     value, unit = decided.outputs.get(f"{stage}_limit"), decided.outputs.get(f"{stage}_unit")
     if value in (None, "") or unit not in CALENDAR_UNIT:
         return None
-    calendar = work_calendar(deps, session)
+    calendar = work_calendar(deps, session, known)
     cal_unit = CALENDAR_UNIT[unit]
     due = calendar.add(start, float(value), cal_unit)
     warn = calendar.warning_at(start, due, deps.settings.warning_ratio, cal_unit)

@@ -19,40 +19,34 @@ from sqlalchemy.orm import Session
 from engine.errors import Invalid, OutsideManagedArea
 from engine.places.gcj02 import gcj02_to_wgs84
 from engine.places.geocoder import Geocoder, GridHit
+from engine.services import revisions
 from engine.services.deps import Deps
 from engine.store.models import Place, User
-from engine.store.places_models import Revision
 
 PLACES_REVISION = "places"
 CRS = ("wgs84", "gcj02")
 _lock = threading.Lock()
 
 
-def revision(session: Session, name: str = PLACES_REVISION) -> int:
-    return session.scalar(select(Revision.value).where(Revision.name == name)) or 0
+def revision(session: Session) -> int:
+    """The places revision (moves with every import or edit of places)."""
+    return revisions.current(session).get(PLACES_REVISION, 0)
 
 
 def bump_revision(session: Session, name: str = PLACES_REVISION) -> None:
-    """Tell every process that its cached index of ``name`` is stale (in the caller's transaction)."""
-    row = session.get(Revision, name, with_for_update=True)
-    if row is None:
-        session.add(Revision(name=name, value=1))
-    else:
-        row.value += 1
+    """Tell every process that its cached grid index is stale (in the caller's transaction)."""
+    revisions.bump(session, name)
 
 
 def geocoder(deps: Deps, session: Session) -> Geocoder:
     """The process's grid index (STRtree), rebuilt only when the places revision moved."""
-    stamp = revision(session)
-    cached = deps.extras.get("geocoder")
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    with _lock:
+
+    def build() -> Geocoder:
         rows = session.execute(select(Place.code, Place.geometry).where(Place.level == "grid")).all()
-        index = Geocoder.build(((r.code, shapely.from_wkb(r.geometry)) for r in rows),
-                               near_boundary_m=deps.settings.near_boundary_m)
-        deps.extras["geocoder"] = (stamp, index)
-    return index
+        return Geocoder.build(((r.code, shapely.from_wkb(r.geometry)) for r in rows),
+                              near_boundary_m=deps.settings.near_boundary_m)
+
+    return revisions.cached(deps, session, PLACES_REVISION, build)
 
 
 def to_wgs84(lon: float, lat: float, crs: str | None) -> tuple[float, float]:

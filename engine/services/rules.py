@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from engine.errors import Invalid, NotFound
 from engine.rules import check_table
 from engine.runtime.dmn import DecisionTable, evaluate, parse_table
+from engine.services import revisions
 from engine.services.deps import Deps
 from engine.store.models import Case, Place
 from engine.store.rules_models import DecisionTableEvent, DecisionTableVersion
@@ -65,11 +66,28 @@ def active_version(session: Session, key: str) -> DecisionTableVersion:
     return row
 
 
-def decide(session: Session, key: str, inputs: dict[str, Any]) -> Decided:
+TABLES_REVISION = "decision_tables"
+
+
+def _active_tables(deps: Deps, session: Session, known: dict[str, int] | None) -> dict[str, tuple[int, DecisionTable]]:
+    """Every key's active version and parsed table, cached per process until a table changes."""
+
+    def build() -> dict[str, tuple[int, DecisionTable]]:
+        rows = session.scalars(select(DecisionTableVersion).where(DecisionTableVersion.status == "active"))
+        return {row.key: (row.version, _parsed_version(row)) for row in rows}
+
+    return revisions.cached(deps, session, TABLES_REVISION, build, known)
+
+
+def decide(deps: Deps, session: Session, key: str, inputs: dict[str, Any],
+           known: dict[str, int] | None = None) -> Decided:
     """Evaluate the active version of table ``key``; the catch-all rule guarantees an answer."""
-    row = active_version(session, key)
-    decision = evaluate(_parsed_version(row), inputs)
-    return Decided(dict(decision.outputs), key, row.version, decision.rule_number)
+    active = _active_tables(deps, session, known).get(key)
+    if active is None:
+        raise NotFound(f"decision table '{key}' has no active version; run `szcg deploy`")
+    version, table = active
+    decision = evaluate(table, inputs)
+    return Decided(dict(decision.outputs), key, version, decision.rule_number)
 
 
 # -- administration ---------------------------------------------------------------------
@@ -115,6 +133,7 @@ def upload(deps: Deps, key: str, xml: str, examples: list[Any], *, actor: str, n
                                    status="draft", note=note, uploaded_at=now, uploaded_by=actor)
         s.add(row)
         _audit(s, key, version, "upload", actor, now, {"note": note})
+        revisions.bump(s, TABLES_REVISION)
         if activate:
             _activate(s, row, actor, now, "activate")
         uow.commit()
@@ -135,6 +154,7 @@ def activate(deps: Deps, key: str, version: int, *, actor: str, rollback: bool =
         row = _get(uow.session, key, version)
         _refuse_if_invalid(key, row.dmn_xml, row.examples)
         _activate(uow.session, row, actor, deps.clock.now(), "rollback" if rollback else "activate")
+        revisions.bump(uow.session, TABLES_REVISION)
         uow.commit()
         return _version_view(row)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import bpmn_helpers
@@ -21,12 +21,13 @@ from engine.clock import BEIJING
 from engine.errors import Conflict, NotFound, ProcessError, TaskNotReady
 from engine.runtime.parsing import SCOPES
 from engine.runtime.workflow import ParsedProcess, ReadyTask
-from engine.services import case_clock, duplicates, rules, timers
+from engine.services import case_clock, duplicates, revisions, rules, timers
 from engine.services.accounts import Actor
 from engine.services.definitions import parsed_by_id
 from engine.services.deps import Deps
 from engine.services.limits import StageLimit, decide_limits, stage_limit
 from engine.store.models import Case, CaseEvent, Place, Task, WorkflowState
+from engine.store.rules_models import Timer
 
 # The summary column each CJJ/T 106 stage stamps when its task completes.
 STAGE_TIMESTAMPS = {
@@ -49,19 +50,25 @@ def lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def lock_open_task(session: Session, task_id: str) -> tuple[Task, Case]:
-    """An open task and its case, the case row locked first (as every step locks it).
+def lock_open_task(session: Session, task_id: str) -> tuple[Task, Case, WorkflowState]:
+    """An open task, its case (row locked, as every step locks it) and the case's workflow state.
+
+    The task and the state are read after the lock is held: under PostgreSQL's READ COMMITTED a
+    statement that waited for the lock still returns the other tables as they were before it
+    waited, so reading them in the locking statement could miss a completion that just committed.
 
     :raises NotFound: no such task. :raises TaskNotReady: completed or withdrawn meanwhile.
     """
-    task = session.get(Task, task_id)
-    if task is None:
+    case = session.scalar(select(Case).join(Task, Task.case_id == Case.id).where(Task.id == task_id)
+                          .with_for_update(of=Case).execution_options(populate_existing=True))
+    if case is None:
         raise NotFound(f"no task '{task_id}'")
-    case = lock_case(session, task.case_id)
-    session.refresh(task)
+    task, state = session.execute(
+        select(Task, WorkflowState).join(WorkflowState, WorkflowState.case_id == Task.case_id)
+        .where(Task.id == task_id).execution_options(populate_existing=True)).one()
     if task.state != "open":
         raise TaskNotReady("this task was already completed or withdrawn", task_id=task_id, state=task.state)
-    return task, case
+    return task, case, state
 
 
 class Step:
@@ -71,11 +78,23 @@ class Step:
                  workflow: Any, state: WorkflowState | None) -> None:
         self.deps, self.session, self.case, self.actor = deps, session, case, actor
         self.parsed, self.workflow, self.state_row = parsed, workflow, state
+        # A step writes once, at commit: no flush before each query (it would insert events,
+        # then update them, and update the case row several times).
+        session.autoflush = False
         self.now: datetime = deps.clock.now()
+        self._known: dict[str, int] | None = None
+        self._timers_before = self._waiting_timers() if state is not None else set()
+        # The READY user tasks before the step are exactly the case's open task rows (the
+        # projection keeps them equal), so the projection needs no query to find them.
+        self._ready_before = ({r.id for r in deps.runtime.ready_user_tasks(workflow, parsed)}
+                              if state is not None else set())
         self.effects = StepEffects()
         self.role: str | None = None
         self.stage_before = case.status
-        self._events: list[CaseEvent] = []
+        self._events: list[dict[str, Any]] = []  # pending case_events rows, written in one statement
+        self._new_tasks: list[dict[str, Any]] = []
+        self._completed: set[str] = set()  # user tasks completed in this step
+        self._new_timers: list[dict[str, Any]] = []
         self._limits: rules.Decided | None = None
         self._stage_limits: dict[str, StageLimit | None] = {}
         self.effects.decide = self._decide
@@ -91,12 +110,22 @@ class Step:
         return cls(deps, session, case, actor, parsed, workflow, None)
 
     @classmethod
-    def load(cls, deps: Deps, session: Session, case: Case, actor: Actor) -> Step:
-        state = session.get(WorkflowState, case.id)
+    def load(cls, deps: Deps, session: Session, case: Case, actor: Actor, state: WorkflowState | None = None) -> Step:
+        state = state or session.get(WorkflowState, case.id)
         if state is None:
             raise NotFound(f"case {case.case_no} has no workflow state")
         parsed = parsed_by_id(deps, session, state.definition_id)
         return cls(deps, session, case, actor, parsed, deps.runtime.load(state.state, parsed), state)
+
+    @property
+    def known(self) -> dict[str, int]:
+        """The revisions of the cached reference data, read once per step."""
+        if self._known is None:
+            self._known = revisions.current(self.session)
+        return self._known
+
+    def _waiting_timers(self) -> set[tuple[str, str]]:
+        return {(w.task_id, w.due) for w in self.deps.runtime.waiting_timers(self.workflow)}
 
     # -- running ------------------------------------------------------------------------
     def _with_helpers(self, fn: Callable[[], None]) -> None:
@@ -123,6 +152,7 @@ class Step:
 
         self.role = task.lane
         task.state, task.completed_at, task.completed_by_id = "completed", self.now, self.actor.id
+        self._completed.add(task.id)
         column = STAGE_TIMESTAMPS.get(task.stage)
         if column:
             setattr(self.case, column, self.now)
@@ -134,17 +164,24 @@ class Step:
     # -- writing ------------------------------------------------------------------------
     def add_event(self, action: str, *, task_id: str | None = None, comment: str | None = None,
                   data: dict[str, Any] | None = None, system: bool = False) -> None:
-        event = CaseEvent(
-            case_id=self.case.id, at=self.now, action=action, task_id=task_id, comment=comment, data=data or None,
-            actor_id=None if system else self.actor.id, actor="system" if system else self.actor.username,
-            role=None if system else self.role, stage_from=self.stage_before, stage_to=None,
-        )
-        self._events.append(event)
-        self.session.add(event)
+        self._events.append({
+            "case_id": self.case.id, "at": self.now, "action": action, "task_id": task_id, "comment": comment,
+            "data": data or None, "actor_id": None if system else self.actor.id,
+            "actor": "system" if system else self.actor.username, "role": None if system else self.role,
+            "stage_from": self.stage_before, "stage_to": None,
+        })
+
+    def _write_events(self) -> None:
+        """Insert the pending timeline rows (in order) with the stage the case is now in."""
+        if self._events:
+            for event in self._events:
+                event["stage_to"] = self.case.status
+            self.session.execute(insert(CaseEvent), self._events)
+            self._events = []
 
     # -- rules and time (called by the BPMN helpers during the run) -----------------------
     def _decide(self, key: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        decided = rules.decide(self.session, key, inputs)
+        decided = rules.decide(self.deps, self.session, key, inputs, self.known)
         self.add_event("decide", data={**decided.provenance(), "outputs": decided.outputs}, system=True)
         return {**decided.outputs, **decided.provenance()}
 
@@ -161,8 +198,9 @@ class Step:
         """The stage's limit counted from now (``time_limits`` decided once per step)."""
         if stage not in self._stage_limits:
             if self._limits is None:
-                self._limits = decide_limits(self.session, self.case)
-            self._stage_limits[stage] = stage_limit(self.deps, self.session, self._limits, stage, self.now)
+                self._limits = decide_limits(self.deps, self.session, self.case, self.known)
+            self._stage_limits[stage] = stage_limit(self.deps, self.session, self._limits, stage, self.now,
+                                                    self.known)
         return self._stage_limits[stage]
 
     def _clock(self, action: str, *args: Any) -> None:
@@ -212,34 +250,41 @@ class Step:
             self.add_event(fact, data=data)
         ready = self.deps.runtime.ready_user_tasks(self.workflow, self.parsed)
         self._project_tasks(ready)
+        end_status = self._update_status(ready)
         if self.effects.evaluate:
             self._evaluate()
-        self._update_status(ready)
-        for event in self._events:
-            event.stage_to = self.case.status
-        timers.sync_bpmn(self.session, self.case.id, list(self.deps.runtime.waiting_timers(self.workflow)), self.now)
+        if end_status:
+            self.add_event(end_status, system=True)
+        self._write_events()
+        if self._new_tasks:
+            self.session.execute(insert(Task), self._new_tasks)
+        if self._new_timers:
+            self.session.execute(insert(Timer), self._new_timers)
+        waiting = list(self.deps.runtime.waiting_timers(self.workflow))
+        if {(w.task_id, w.due) for w in waiting} != self._timers_before:
+            timers.sync_bpmn(self.session, self.case.id, waiting, self.now)
         self._write_state()
         self.case.updated_at = self.now
         self.session.flush()
 
     def _project_tasks(self, ready: list[ReadyTask]) -> None:
-        open_rows = {t.id: t for t in self.session.scalars(
-            select(Task).where(Task.case_id == self.case.id, Task.state == "open"))}
         ready_ids = {r.id for r in ready}
-        closed = [t for t in open_rows.values() if t.id not in ready_ids]
-        for row in closed:
-            row.state, row.completed_at = "cancelled", self.now
-        timers.cancel_tasks(self.session, [t.id for t in closed] + self._completed_ids())
+        completed = set(self._completed_ids())
+        cancelled = sorted(self._ready_before - ready_ids - completed)  # e.g. interrupted by a boundary event
+        if cancelled:
+            self.session.execute(update(Task).where(Task.id.in_(cancelled), Task.state == "open")
+                                 .values(state="cancelled", completed_at=self.now))
+        timers.cancel_tasks(self.session, cancelled + sorted(completed))
         for r in ready:
-            if r.id not in open_rows:
+            if r.id not in self._ready_before:
                 row = self._task_row(r)
-                self.session.add(row)
-                timers.schedule_task(self.session, row, self.now)
+                self._new_tasks.append(row)
+                self._new_timers += timers.task_timer_rows(row, self.now)
 
     def _completed_ids(self) -> list[str]:
-        return [e.task_id for e in self._events if e.task_id and e.action not in ("warning", "overdue")]
+        return sorted(self._completed)
 
-    def _task_row(self, ready: ReadyTask) -> Task:
+    def _task_row(self, ready: ReadyTask) -> dict[str, Any]:
         info, case = ready.info, self.case
         scope = info.scope
         if info.scope_key:
@@ -255,24 +300,27 @@ class Step:
                 case.department_code if info.department_key == "department_code" else None)
         assignee = self._grid_inspector(case.grid_code) if scope == "grid" else None
         context = {key: ready.data[key] for key in info.show_data if key in ready.data}
-        row = Task(
-            id=ready.id, case_id=case.id, bpmn_id=info.bpmn_id, name=info.name, stage=info.stage, lane=info.lane or "",
-            scope=scope, form_key=info.form_key, district_code=case.district_code, department_code=department,
-            grid_code=case.grid_code, assignee_id=assignee, state="open", created_at=self.now, provisional=False,
-            priority=info.priority,
-        )
+        row: dict[str, Any] = {
+            "id": ready.id, "case_id": case.id, "bpmn_id": info.bpmn_id, "name": info.name, "stage": info.stage,
+            "lane": info.lane or "", "scope": scope, "form_key": info.form_key, "district_code": case.district_code,
+            "department_code": department, "grid_code": case.grid_code, "assignee_id": assignee, "state": "open",
+            "created_at": self.now, "provisional": False, "priority": info.priority, "due_at": None, "warn_at": None,
+            "limit_value": None, "limit_unit": None, "warned_at": None, "overdue_at": None, "completed_at": None,
+            "completed_by_id": None,
+        }
         limit = self.limit_for(info.stage)
         if limit is not None:
-            row.due_at, row.warn_at, row.provisional = limit.due_at, limit.warn_at, limit.provisional
-            row.limit_value, row.limit_unit = limit.value, limit.unit
+            row.update(due_at=limit.due_at, warn_at=limit.warn_at, provisional=limit.provisional,
+                       limit_value=limit.value, limit_unit=limit.unit)
             context["time_limit"] = limit.decided
-        row.context = context or None
+        row["context"] = context or None
         return row
 
     def _grid_inspector(self, grid_code: str) -> int | None:
         return self.session.scalar(select(Place.inspector_id).where(Place.code == grid_code))
 
-    def _update_status(self, ready: list[ReadyTask]) -> None:
+    def _update_status(self, ready: list[ReadyTask]) -> str | None:
+        """Set the case's status; return the end status if the process ended in this step."""
         runtime = self.deps.runtime
         if runtime.is_completed(self.workflow):
             ends = [e for e in runtime.completed_end_events(self.workflow) if e in self.parsed.end_statuses]
@@ -281,14 +329,15 @@ class Step:
             column = END_TIMESTAMPS.get(status)
             if column and getattr(self.case, column) is None:
                 setattr(self.case, column, self.now)
-            self.add_event(status, system=True)
-        else:
-            main = [r for r in ready if not r.info.side_task]
-            if main:
-                self.case.status = main[0].info.stage
+            return status
+        main = [r for r in ready if not r.info.side_task]
+        if main:
+            self.case.status = main[0].info.stage
+        return None
 
     def _evaluate(self) -> None:
         """Store the case's evaluation facts: per stage on time or not, returns, reworks."""
+        self._write_events()
         self.session.flush()
         rows = self.session.scalars(
             select(Task).join(CaseEvent, (CaseEvent.task_id == Task.id) & (CaseEvent.case_id == self.case.id))

@@ -135,13 +135,13 @@ def complete_task(deps: Deps, actor: Actor, task_id: str, data: Any) -> Complete
     """
     with deps.uow(write=True) as uow:
         session = uow.session
-        task, case = lock_open_task(session, task_id)
+        task, case, state = lock_open_task(session, task_id)
         if not may_complete(actor, task):
             raise Forbidden("your role or scope does not cover this task")
         form = _form_of(deps, session, case, task)
         data = validate_form(form, data, {"department_code": lambda code: department_exists(session, code),
                                           "case_no": lambda no: duplicates.case_no_exists(session, no)})
-        step = Step.load(deps, session, case, actor)
+        step = Step.load(deps, session, case, actor, state)
         step.complete(task, data)
         step.finish()
         uow.commit()

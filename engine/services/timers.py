@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -28,13 +29,15 @@ log = logging.getLogger("szcg.timers")
 RECLAIM_AFTER = timedelta(minutes=10)  # a claim older than this was left by a crashed scheduler
 
 
-def schedule_task(session: Session, task: Task, now: datetime) -> None:
-    """Write the warning and overdue timers of a newly ready task with a time limit."""
-    if task.due_at is None:
-        return
-    if task.warn_at is not None and task.warn_at < task.due_at:
-        session.add(Timer(case_id=task.case_id, task_id=task.id, kind="warning", due_at=task.warn_at, created_at=now))
-    session.add(Timer(case_id=task.case_id, task_id=task.id, kind="overdue", due_at=task.due_at, created_at=now))
+def task_timer_rows(task: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """The warning and overdue timer rows of a newly ready task with a time limit."""
+    due, warn = task["due_at"], task["warn_at"]
+    if due is None:
+        return []
+    base = {"case_id": task["case_id"], "task_id": task["id"], "created_at": now, "claimed_at": None,
+            "fired_at": None}
+    rows = [{**base, "kind": "warning", "due_at": warn}] if warn is not None and warn < due else []
+    return [*rows, {**base, "kind": "overdue", "due_at": due}]
 
 
 def cancel_tasks(session: Session, task_ids: list[str]) -> None:

@@ -304,3 +304,22 @@ def test_a_department_task_reassigned_to_one_handler_is_theirs_alone(deps):
     case_actions.reassign_task(deps, actor(deps, "shift_leader"), task.id, "hw_zhang")
     assert tasks.list_tasks(deps, actor(deps, "sanitation_650102")) == []
     assert [t.id for t in tasks.list_tasks(deps, actor(deps, "hw_zhang"))] == [task.id]
+
+
+def test_reassigning_a_task_keeps_its_timers(deps, clock):
+    from sqlalchemy import func, select
+
+    from engine.store.rules_models import Timer
+
+    case_no = report(deps, source="citizen").case_no
+    act(deps, case_no, "register", {"decision": "verify"})
+    task = open_task(deps, case_no)
+
+    def timers_of_task():
+        with deps.uow() as uow:
+            return uow.session.scalar(select(func.count(Timer.id)).where(Timer.task_id == task.id))
+
+    before = timers_of_task()
+    assert before == 2  # warning and overdue of the verify limit
+    case_actions.reassign_task(deps, actor(deps, "shift_leader"), task.id, "inspector_650103_01")
+    assert timers_of_task() == before
