@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import bpmn_helpers
 from engine.bpmn_helpers import RECORDABLE_FACTS, StepEffects
@@ -151,8 +152,7 @@ class Step:
                                    task_id=task.id) from None
 
         self.role = task.lane
-        task.state, task.completed_at, task.completed_by_id = "completed", self.now, self.actor.id
-        self._completed.add(task.id)
+        self._mark_completed(task)
         column = STAGE_TIMESTAMPS.get(task.stage)
         if column:
             setattr(self.case, column, self.now)
@@ -162,6 +162,14 @@ class Step:
         duplicates.on_completed(self, task, data)  # register voided as a duplicate: link both cases
 
     # -- writing ------------------------------------------------------------------------
+    def _mark_completed(self, task: Task) -> None:
+        """Write the task's completion now (Core) and show it on the loaded object without a second UPDATE."""
+        values = {"state": "completed", "completed_at": self.now, "completed_by_id": self.actor.id}
+        self.session.connection().execute(update(Task).where(Task.id == task.id).values(**values))
+        for key, value in values.items():
+            set_committed_value(task, key, value)
+        self._completed.add(task.id)
+
     def add_event(self, action: str, *, task_id: str | None = None, comment: str | None = None,
                   data: dict[str, Any] | None = None, system: bool = False) -> None:
         self._events.append({
@@ -176,7 +184,7 @@ class Step:
         if self._events:
             for event in self._events:
                 event["stage_to"] = self.case.status
-            self.session.execute(insert(CaseEvent), self._events)
+            self.session.connection().execute(insert(CaseEvent), self._events)
             self._events = []
 
     # -- rules and time (called by the BPMN helpers during the run) -----------------------
@@ -256,10 +264,11 @@ class Step:
         if end_status:
             self.add_event(end_status, system=True)
         self._write_events()
+        connection = self.session.connection()  # plain Core: these rows are never read back in the step
         if self._new_tasks:
-            self.session.execute(insert(Task), self._new_tasks)
+            connection.execute(insert(Task), self._new_tasks)
         if self._new_timers:
-            self.session.execute(insert(Timer), self._new_timers)
+            connection.execute(insert(Timer), self._new_timers)
         waiting = list(self.deps.runtime.waiting_timers(self.workflow))
         if {(w.task_id, w.due) for w in waiting} != self._timers_before:
             timers.sync_bpmn(self.session, self.case.id, waiting, self.now)
@@ -272,8 +281,8 @@ class Step:
         completed = set(self._completed_ids())
         cancelled = sorted(self._ready_before - ready_ids - completed)  # e.g. interrupted by a boundary event
         if cancelled:
-            self.session.execute(update(Task).where(Task.id.in_(cancelled), Task.state == "open")
-                                 .values(state="cancelled", completed_at=self.now))
+            self.session.connection().execute(update(Task).where(Task.id.in_(cancelled), Task.state == "open")
+                                              .values(state="cancelled", completed_at=self.now))
         timers.cancel_tasks(self.session, cancelled + sorted(completed))
         for r in ready:
             if r.id not in self._ready_before:
@@ -358,13 +367,15 @@ class Step:
         self.add_event("evaluate", data=facts, system=True)
 
     def _write_state(self) -> None:
+        """Store the workflow state (plain Core: the row is never read back in the step)."""
         runtime = self.deps.runtime
         text = runtime.dump(self.workflow)
+        connection = self.session.connection()
         if self.state_row is None:
-            self.state_row = WorkflowState(case_id=self.case.id, definition_id=self.case.definition_id, state=text,
-                                           spiff_version=runtime.spiff_version,
-                                           serializer_version=runtime.serializer_version, updated_at=self.now)
-            self.session.add(self.state_row)
+            connection.execute(insert(WorkflowState).values(
+                case_id=self.case.id, definition_id=self.case.definition_id, state=text,
+                spiff_version=runtime.spiff_version, serializer_version=runtime.serializer_version,
+                updated_at=self.now))
         else:
-            self.state_row.state = text
-            self.state_row.updated_at = self.now
+            connection.execute(update(WorkflowState).where(WorkflowState.case_id == self.case.id)
+                               .values(state=text, updated_at=self.now))

@@ -43,12 +43,13 @@ def task_timer_rows(task: dict[str, Any], now: datetime) -> list[dict[str, Any]]
 def cancel_tasks(session: Session, task_ids: list[str]) -> None:
     """Drop the unfired timers of tasks that are no longer open."""
     if task_ids:
-        session.execute(delete(Timer).where(Timer.task_id.in_(task_ids), Timer.fired_at.is_(None)))
+        session.connection().execute(delete(Timer).where(Timer.task_id.in_(task_ids), Timer.fired_at.is_(None)))
 
 
 def sync_bpmn(session: Session, case_id: int, waiting: list[WaitingTimer], now: datetime) -> None:
     """Mirror the workflow's waiting timer events so the scheduler knows when to run it."""
-    session.execute(delete(Timer).where(Timer.case_id == case_id, Timer.kind == "bpmn", Timer.fired_at.is_(None)))
+    session.connection().execute(
+        delete(Timer).where(Timer.case_id == case_id, Timer.kind == "bpmn", Timer.fired_at.is_(None)))
     for w in waiting:
         try:
             due = datetime.fromisoformat(w.due)
