@@ -11,7 +11,7 @@ exactly what they may complete.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, union
 
 from engine.services.accounts import Actor, Grant
 from engine.store.models import Case, Task
@@ -74,6 +74,29 @@ def case_clause(actor: Actor) -> ColumnElement[bool]:
             parts.append(Case.reporter_id == actor.id)
             parts.append(exists().where(Task.case_id == Case.id, Task.assignee_id == actor.id))
     return or_(*parts) if parts else false()
+
+
+def listable_cases(actor: Actor) -> ColumnElement[bool]:
+    """The same cases as :func:`case_clause`, shaped for listing many of them.
+
+    A handler's or inspector's cases are found from their side — the department's tasks, the
+    inspector's reports and assignments, each by its own index — and joined as a set, instead
+    of testing an EXISTS for every case of the city (3.4 s at a million cases; `szcg bench`).
+    Centre roles keep the plain district condition, which the case indexes serve directly.
+    """
+    centre, personal = [], []
+    for g in actor.grants:
+        if g.role in CENTRE_ROLES:
+            centre.append(Case.district_code == g.district_code if g.district_code else Case.id.is_not(None))
+        elif g.role == "handler" and g.department_code:
+            personal.append(select(Case.id).where(Case.department_code == g.department_code))
+            personal.append(select(Task.case_id).where(Task.department_code == g.department_code))
+        elif g.role == "inspector" and actor.id is not None:
+            personal.append(select(Case.id).where(Case.reporter_id == actor.id))
+            personal.append(select(Task.case_id).where(Task.assignee_id == actor.id))
+    if personal:
+        centre.append(Case.id.in_(union(*personal)))
+    return or_(*centre) if centre else false()
 
 
 def may_see_personal_data(actor: Actor) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select, tuple_
 from engine.clock import as_utc, isoformat
 from engine.errors import Forbidden, Invalid, NotFound
 from engine.services.accounts import Actor
-from engine.services.authz import case_clause, may_see_personal_data
+from engine.services.authz import case_clause, listable_cases, may_see_personal_data
 from engine.services.deps import Deps
 from engine.services.lights import light_of
 from engine.store.models import Case, CaseEvent, Task
@@ -96,7 +96,7 @@ def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_
     which). ``after`` (the previous page's ``next``) continues by keyset instead of ``page``:
     its cost does not grow with the page number.
     """
-    query = select(Case).where(case_clause(actor))
+    query = select(Case).where(listable_cases(actor))
     if flt.status:
         query = query.where(Case.status == flt.status)
     if flt.district_code:

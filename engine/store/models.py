@@ -184,7 +184,7 @@ class Case(Base):
     district_code: Mapped[str] = mapped_column(String(6))
     reporter_name: Mapped[str | None] = mapped_column(String(64))
     reporter_phone: Mapped[str | None] = mapped_column(String(32))
-    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(24))
     department_code: Mapped[str | None] = mapped_column(String(32))
     urgency: Mapped[str] = mapped_column(String(16), default="normal")
@@ -250,6 +250,9 @@ class Task(Base):
         Index("ix_tasks_inbox_assignee", "assignee_id", "created_at", **_where("state = 'open'")),
         Index("ix_tasks_inbox_queue", "lane", "scope", "assignee_id", "department_code", "district_code",
               "created_at", **_where("state = 'open'")),
+        # A handler's or inspector's own case list starts from every task they ever had.
+        Index("ix_tasks_department_case", "department_code", "case_id"),
+        Index("ix_tasks_assignee_case", "assignee_id", "case_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
