@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select, tuple_
 from engine.clock import as_utc, isoformat
 from engine.errors import Forbidden, Invalid, NotFound
 from engine.services.accounts import Actor
-from engine.services.authz import case_clause, listable_cases, may_see_personal_data
+from engine.services.authz import case_clause, listable, may_see_personal_data
 from engine.services.deps import Deps
 from engine.services.lights import light_of
 from engine.store.models import Case, CaseEvent, Task
@@ -96,20 +96,10 @@ def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_
     which). ``after`` (the previous page's ``next``) continues by keyset instead of ``page``:
     its cost does not grow with the page number.
     """
-    query = select(Case).where(listable_cases(actor))
-    if flt.status:
-        query = query.where(Case.status == flt.status)
-    if flt.district_code:
-        query = query.where(Case.district_code == flt.district_code)
-    if flt.department_code:
-        query = query.where(Case.department_code == flt.department_code)
-    if flt.date_from:
-        query = query.where(Case.reported_at >= flt.date_from)
-    if flt.date_to:
-        query = query.where(Case.reported_at < flt.date_to)
-    query = _more_filters(query, flt, deps.clock.now())
+    now = deps.clock.now()
+    query = _filtered(listable(select(Case), actor), flt, now)
     personal = may_see_personal_data(actor)
-    counted = query.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
+    counted = _filtered(listable(select(Case.id), actor, counting=True), flt, now).limit(COUNT_CAP + 1).subquery()
     rows_query = query.order_by(Case.reported_at.desc(), Case.id.desc()).limit(per_page)
     if after:
         at, last_id = _decode_cursor(after)
@@ -123,6 +113,20 @@ def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_
                 "total_exact": total <= COUNT_CAP,
                 "next": _encode_cursor(rows[-1]) if len(rows) == per_page else None,
                 "items": [case_summary(c, personal=personal) for c in rows]}
+
+
+def _filtered(query: Select[Any], flt: CaseFilter, now: datetime) -> Select[Any]:
+    if flt.status:
+        query = query.where(Case.status == flt.status)
+    if flt.district_code:
+        query = query.where(Case.district_code == flt.district_code)
+    if flt.department_code:
+        query = query.where(Case.department_code == flt.department_code)
+    if flt.date_from:
+        query = query.where(Case.reported_at >= flt.date_from)
+    if flt.date_to:
+        query = query.where(Case.reported_at < flt.date_to)
+    return _more_filters(query, flt, now)
 
 
 def _encode_cursor(case: Case) -> str:
