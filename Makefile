@@ -48,6 +48,7 @@ run: install assets demo
 	$(SZCG) run --host $(HOST) --port $(PORT)
 
 test: install assets
+	@bash scripts/ensure_chromium.sh
 	$(BIN)/ruff check engine web tests migrations
 	$(BIN)/pytest
 
