@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
 
 from engine.config import Settings, load_settings
+from engine.logs import configure as configure_logging
 from engine.services.deps import Deps, build_deps
 
 
@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None,
     app.config.update(test_config or {})
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["szcg"] = deps
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
 
     from web import api, errors
 

@@ -139,9 +139,12 @@ def run(host: str, port: int, threads: int, no_scheduler: bool) -> None:
 @main.command()
 def scheduler() -> None:
     """Run only the timer scheduler (for deployments with several web workers)."""
+    from engine.logs import configure
     from engine.services.scheduler import run_blocking
 
-    run_blocking(_deps())
+    deps = _deps()
+    configure(deps.settings.log_level)
+    run_blocking(deps)
 
 
 @main.group()
