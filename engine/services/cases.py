@@ -115,20 +115,6 @@ def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_
                 "items": [case_summary(c, personal=personal) for c in rows]}
 
 
-def _filtered(query: Select[Any], flt: CaseFilter, now: datetime) -> Select[Any]:
-    if flt.status:
-        query = query.where(Case.status == flt.status)
-    if flt.district_code:
-        query = query.where(Case.district_code == flt.district_code)
-    if flt.department_code:
-        query = query.where(Case.department_code == flt.department_code)
-    if flt.date_from:
-        query = query.where(Case.reported_at >= flt.date_from)
-    if flt.date_to:
-        query = query.where(Case.reported_at < flt.date_to)
-    return _more_filters(query, flt, now)
-
-
 def _encode_cursor(case: Case) -> str:
     return f"{as_utc(case.reported_at).isoformat()}~{case.id}"
 
@@ -144,14 +130,21 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 FINISHED = ("closed", "void")
 
 
-def _more_filters(query: Select[Any], flt: CaseFilter, now: datetime) -> Select[Any]:
-    """The search page's filters: street, class, source, running or finished, overdue."""
-    if flt.street_code:
-        query = query.where(Case.street_code == flt.street_code)
-    if flt.category_code:
-        query = query.where(Case.category_code == flt.category_code)
-    if flt.source:
-        query = query.where(Case.source == flt.source)
+# CaseFilter fields that ask for equality with a case column.
+_EQUALITY = {"status": Case.status, "district_code": Case.district_code, "department_code": Case.department_code,
+             "street_code": Case.street_code, "category_code": Case.category_code, "source": Case.source}
+
+
+def _filtered(query: Select[Any], flt: CaseFilter, now: datetime) -> Select[Any]:
+    """Apply a CaseFilter: equalities, the reporting period, running or finished, overdue."""
+    for name, column in _EQUALITY.items():
+        value = getattr(flt, name)
+        if value:
+            query = query.where(column == value)
+    if flt.date_from:
+        query = query.where(Case.reported_at >= flt.date_from)
+    if flt.date_to:
+        query = query.where(Case.reported_at < flt.date_to)
     if flt.open is True:
         query = query.where(Case.status.not_in(FINISHED))
     elif flt.open is False:
