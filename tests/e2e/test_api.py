@@ -176,3 +176,13 @@ def test_reference_data_endpoints(api):
     assert {f["properties"]["district_code"] for f in grids["features"]} == {"650103"}
     boxed = api.get("/api/v1/grids?bbox=87.601,43.801,87.609,43.809", "operator").get_json()
     assert [f["id"] for f in boxed["features"]] == ["65010200100101"]
+
+
+def test_anonymous_reports_through_the_api_are_rate_limited_per_address(api, deps):
+    limit = deps.settings.public_reports_per_hour
+    for _ in range(limit):
+        assert api.post("/api/v1/reports", json=REPORT).status_code == 201
+    res = api.post("/api/v1/reports", json=REPORT)
+    assert res.status_code == 429 and "Retry-After" in res.headers
+    # staff with a token are not limited by the citizens' rule
+    assert api.post("/api/v1/reports", "operator", json={**REPORT, "source": "hotline"}).status_code == 201

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from engine.errors import BadRequest
-from engine.services import case_actions, cases, reports
+from engine.services import case_actions, cases, ratelimit, reports
 from web.api import actor, bp, date_arg, deps, int_arg, json_body, public
 
 
@@ -13,6 +13,9 @@ from web.api import actor, bp, date_arg, deps, int_arg, json_body, public
 @public
 def create_report():  # type: ignore[no-untyped-def]
     """Report a problem; an ``Idempotency-Key`` header makes retries safe."""
+    if actor().id is None:  # an anonymous citizen: the same per-address limit as the citizen page
+        ratelimit.hit(deps(), "citizen_report", request.remote_addr or "unknown",
+                      deps().settings.public_reports_per_hour)
     report = reports.parse_report(json_body())
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= 100):
