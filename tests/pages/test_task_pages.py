@@ -145,3 +145,15 @@ def test_a_completed_task_page_is_read_only(pages, deps):
     pages.login("operator")
     html = pages.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "此任务已办结" in html and not re.search(r'<form method="post" action="/tasks/', html)
+
+
+def test_the_dispatch_task_preselects_the_routing_suggestion_with_its_rule(pages, deps):
+    made = report(deps, category="10101")  # 上水井盖 → water, dispatched by the city command centre
+    act(deps, made.case_no, "register", {"decision": "file"})
+    act(deps, made.case_no, "file", {"decision": "file"})
+    task = open_task(deps, made.case_no)
+    pages.login("dispatcher")
+    html = pages.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "派遣建议" in html and "第 1 版" in html
+    department_select = html.split('name="department_code"')[1].split("</select>")[0]
+    assert re.findall(r'value="(\w+)" selected', department_select) == ["water"]

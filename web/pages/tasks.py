@@ -22,9 +22,19 @@ def render_task(detail: dict[str, Any], *, template: str = "tasks/task.html", ty
     task = detail["task"]
     fields = fields_of(task["form"], "en" if get_locale().language == "en" else "zh_CN")
     action = url_for(f"{request.blueprint}.complete", task_id=task["id"])
+    suggestion = (task.get("context") or {}).get("routing")
+    values = typed if typed is not None else _preselected(fields, suggestion)
     return render_template(template, task=task, case=detail["case"], reference=detail["reference"],
-                           fields=fields, values=typed or {}, errors=errors or {}, conflict=conflict,
-                           form_action=action, photo_kind=attachments.kind_for_stage(task["stage"])), status
+                           fields=fields, values=values, errors=errors or {}, conflict=conflict,
+                           form_action=action, photo_kind=attachments.kind_for_stage(task["stage"]),
+                           suggestion=suggestion), status
+
+
+def _preselected(fields: list[Any], suggestion: dict[str, Any] | None) -> dict[str, Any]:
+    """The dispatch suggestion of the routing table, preselected in the department field."""
+    if suggestion and suggestion.get("department_code") and any(f.name == "department_code" for f in fields):
+        return {"department_code": suggestion["department_code"]}
+    return {}
 
 
 def submit(task_id: str, template: str, done_endpoint: str, **done_args: Any):  # type: ignore[no-untyped-def]
