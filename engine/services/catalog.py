@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.errors import ImportRefused, Invalid
@@ -18,6 +18,8 @@ from engine.store.models import Category, Department
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 KIND_DIGIT = {"component": "1", "incident": "2"}
 STANDARD_BY_MINOR_LENGTH = {4: "CJT214-2007", 5: "GBT47678.5-2026"}
+_ACTIVE_DEPARTMENT = select(Department.code).where(Department.code == bindparam("code"),
+                                                   Department.active.is_(True))  # every dispatch checks it
 
 
 def category_code(kind: str, minor_code: str) -> str:
@@ -132,5 +134,4 @@ def list_departments(deps: Deps) -> list[dict[str, Any]]:
 
 
 def department_exists(session: Session, code: str) -> bool:
-    return session.scalar(select(Department.code).where(Department.code == code, Department.active.is_(True))) \
-        is not None
+    return session.scalar(_ACTIVE_DEPARTMENT, {"code": code}) is not None

@@ -20,12 +20,13 @@ from engine.services.deps import Deps
 from engine.store.places_models import Revision
 
 T = TypeVar("T")
+_ALL = select(Revision.name, Revision.value)  # built once: read on every step
 _lock = threading.Lock()
 
 
 def current(session: Session) -> dict[str, int]:
     """All revision counters (a handful of rows)."""
-    return {name: value for name, value in session.execute(select(Revision.name, Revision.value))}
+    return {name: value for name, value in session.execute(_ALL)}
 
 
 def bump(session: Session, name: str) -> None:

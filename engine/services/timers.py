@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import isoformat
@@ -27,6 +27,11 @@ from engine.store.rules_models import Timer
 
 log = logging.getLogger("szcg.timers")
 RECLAIM_AFTER = timedelta(minutes=10)  # a claim older than this was left by a crashed scheduler
+# Built once: these run on every step (see engine/services/steps.py).
+_CANCEL_TASK_TIMERS = delete(Timer).where(Timer.task_id.in_(bindparam("task_ids", expanding=True)),
+                                          Timer.fired_at.is_(None))
+_DROP_BPMN_TIMERS = delete(Timer).where(Timer.case_id == bindparam("case_id"), Timer.kind == "bpmn",
+                                        Timer.fired_at.is_(None))
 
 
 def task_timer_rows(task: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
@@ -43,13 +48,12 @@ def task_timer_rows(task: dict[str, Any], now: datetime) -> list[dict[str, Any]]
 def cancel_tasks(session: Session, task_ids: list[str]) -> None:
     """Drop the unfired timers of tasks that are no longer open."""
     if task_ids:
-        session.connection().execute(delete(Timer).where(Timer.task_id.in_(task_ids), Timer.fired_at.is_(None)))
+        session.connection().execute(_CANCEL_TASK_TIMERS, {"task_ids": task_ids})
 
 
 def sync_bpmn(session: Session, case_id: int, waiting: list[WaitingTimer], now: datetime) -> None:
     """Mirror the workflow's waiting timer events so the scheduler knows when to run it."""
-    session.connection().execute(
-        delete(Timer).where(Timer.case_id == case_id, Timer.kind == "bpmn", Timer.fired_at.is_(None)))
+    session.connection().execute(_DROP_BPMN_TIMERS, {"case_id": case_id})
     for w in waiting:
         try:
             due = datetime.fromisoformat(w.due)
