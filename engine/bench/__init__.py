@@ -123,7 +123,8 @@ def _light_sections(out: dict[str, Any], db: Any, cast: Any, sizes: Sizes, progr
     def run_floor(i: int) -> float:
         if not floors:  # built after the first engine case: it copies that case's start data
             floors.append(floor.Floor(db.deps))
-        return float(floors[0].run_case(cast.department_of[cast.points[i % len(cast.points)][2]]))
+        district = cast.points[i % len(cast.points)][2]
+        return float(floors[0].run_case(cast.department_of[district], district))
 
     life = _section(out, "lifecycle", errors, progress,
                     lambda: lifecycle.lifecycle_section(db.deps, cast, sizes.lifecycle, progress, label, run_floor))

@@ -10,7 +10,9 @@ its purpose; nothing in szcg imports it.
 The process calls reviewed helpers (``decide``, ``due``, ``record`` …). The floor binds the
 same helper functions to in-memory stand-ins: ``decide`` evaluates the deployed decision
 tables in memory (the engine reads the active version from the database), ``due`` returns a
-fixed deadline (the engine counts it on the working calendar).
+fixed deadline (the engine counts it on the working calendar), ``district_center`` reads the
+same ``config.yaml`` — so the floor takes the engine's path (the district sub-centre's call
+activity where the district runs one), not a shorter one.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Floor:
 
     def __init__(self, deps: Deps, *, sandboxed: bool = False) -> None:
         self.runtime = deps.runtime
+        self.settings = deps.settings.raw
         with deps.uow() as uow:
             definition_id = latest_definition_id(uow.session, CASE_PROCESS_KEY)
             self.parsed: ParsedProcess = parsed_by_id(deps, uow.session, definition_id)
@@ -48,12 +51,14 @@ class Floor:
             raise RuntimeError("the floor copies an engine case's start data: run the engine lifecycle first")
         self.start_data = dict(self.runtime.load(state, self.parsed).task_tree.data)
         self.due = (datetime.now(UTC) + timedelta(days=3)).astimezone(BEIJING).isoformat()
+        self.path: list[str] = []
         self.script_engine = (deps.runtime.script_engine if sandboxed else
                               PythonScriptEngine(environment=TaskDataEnvironment(dict(bpmn_helpers.HELPERS))))
 
     def _effects(self) -> bpmn_helpers.StepEffects:
         effects = bpmn_helpers.StepEffects()
         effects.decide = self._decide
+        effects.setting = self.settings.get
         if hasattr(effects, "deadline"):
             effects.deadline = lambda _stage: self.due
         return effects
@@ -64,15 +69,20 @@ class Floor:
         decision = evaluate(self.tables[key], inputs)
         return {**decision.outputs, "table": key, "version": 1, "rule": decision.rule_number}
 
-    def run_case(self, department_code: str) -> float:
-        """One case from start to end; seconds."""
+    def run_case(self, department_code: str, district_code: str | None = None) -> float:
+        """One case from start to end, in ``district_code`` if given (its path depends on it); seconds.
+
+        ``self.path`` is left holding the BPMN ids of the user tasks completed, in order.
+        """
+        start_data = self.start_data if district_code is None else {**self.start_data, "district_code": district_code}
+        path: list[str] = []
         start = time.perf_counter()
         token = bpmn_helpers.bind(self._effects())
         try:
             workflow = BpmnWorkflow(self.parsed.spec, self.parsed.subprocess_specs, script_engine=self.script_engine)
-            workflow.task_tree.data.update(self.start_data)
+            workflow.task_tree.data.update(start_data)
             for task in workflow.get_tasks(state=TaskState.READY):
-                task.data.update(self.start_data)
+                task.data.update(start_data)
             workflow.refresh_timers()
             workflow.do_engine_steps()
             text = self.runtime.dump(workflow)
@@ -84,6 +94,7 @@ class Floor:
                     raise RuntimeError("the floor's workflow stopped with no ready user task")
                 task = ready[0]
                 info = self.parsed.user_tasks[task.task_spec.bpmn_id]
+                path.append(info.bpmn_id)
                 task.data.update(answer(info.stage, department_code))
                 task.run()
                 workflow.refresh_timers()
@@ -91,7 +102,9 @@ class Floor:
                 text = self.runtime.dump(workflow)
         finally:
             bpmn_helpers.unbind(token)
-        return time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        self.path = path
+        return elapsed
 
 
 def _decision_tables(session: Any) -> dict[str, Any]:

@@ -63,3 +63,30 @@ def test_generated_history_reads_like_the_engines(tmp_path):
         assert page["timeline"][-1]["action"] == "closed"
         inbox = [t for actor in cast.by_user_id.values() for t in tasks.list_tasks(db.deps, actor, limit=200)]
         assert len({t.id for t in inbox}) == 30  # every open task is in someone's inbox
+
+
+def test_the_floor_takes_the_engines_path(tmp_path):
+    """The floor is only a floor if it runs what the engine ran: same user tasks, same order
+    (in a district with a command sub-centre, through the district's call activity)."""
+    from sqlalchemy import select
+
+    from engine.bench.env import load_cast, open_database
+    from engine.bench.floor import Floor
+    from engine.bench.lifecycle import EngineChannel, drive_case
+    from engine.store.models import Case, Task
+
+    with open_database("sqlite", tmp_path / "db", Progress(quiet=True), city=TINY.city) as db:
+        cast = load_cast(db.deps)
+        centres = db.deps.settings.raw["district_centers"]
+        n = next(i for i, point in enumerate(cast.points) if point[2] in centres)
+        district = cast.points[n][2]
+        drive_case(db.deps, EngineChannel(db.deps), cast, n)
+        with db.deps.uow() as uow:
+            engine_path = uow.session.scalars(
+                select(Task.bpmn_id).join(Case, Case.id == Task.case_id).where(Task.state == "completed")
+                .order_by(Task.created_at, Task.id)).all()
+        floor = Floor(db.deps)
+        floor.run_case(cast.department_of[district], district)
+
+    assert "district_dispatch" in engine_path
+    assert floor.path == list(engine_path)
