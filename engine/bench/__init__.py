@@ -48,7 +48,7 @@ class Sizes:
     city: tuple[float, float, float, float] | None = None  # a smaller demo city (the smoke test)
 
 
-FULL = Sizes(lifecycle=300, http=300, finished=1_000_000, open=20_000, read_samples=200, geo_batch=200_000,
+FULL = Sizes(lifecycle=300, http=100, finished=1_000_000, open=20_000, read_samples=200, geo_batch=200_000,
              geo_single=20_000, geo_size="30k", timers=100_000, due=100)
 QUICK = Sizes(lifecycle=50, http=30, finished=100_000, open=20_000, read_samples=50, geo_batch=200_000,
               geo_single=20_000, geo_size="30k", timers=100_000, due=100)

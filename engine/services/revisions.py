@@ -26,7 +26,7 @@ _lock = threading.Lock()
 
 def current(session: Session) -> dict[str, int]:
     """All revision counters (a handful of rows)."""
-    return {name: value for name, value in session.execute(_ALL)}
+    return {name: value for name, value in session.connection().execute(_ALL)}  # Core: no ORM overhead
 
 
 def bump(session: Session, name: str) -> None:

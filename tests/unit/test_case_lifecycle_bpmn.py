@@ -16,6 +16,8 @@ from typing import Any
 import jsonschema
 import pytest
 from lxml import etree
+from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.runtime.parsing import check_bundle, parse_process
 from engine.runtime.workflow import ParsedProcess, WorkflowRuntime
@@ -91,7 +93,18 @@ class Driver:
         self._round_trip()
 
     def _round_trip(self) -> None:
+        self._check_fast_scans()
         self.wf = self.runtime.load(self.runtime.dump(self.wf), self.parsed)
+        self._check_fast_scans()
+
+    def _check_fast_scans(self) -> None:
+        """The dict walks the hot path uses find what SpiffWorkflow's tree iterator finds, on every path."""
+        ready = {t.id for t in self.runtime.ready_user_tasks(self.wf, self.parsed)}
+        assert self.runtime.ready_user_task_ids(self.wf, self.parsed) == ready
+        waiting = {str(t.id) for t in self.wf.get_tasks(state=TaskState.WAITING)
+                   if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)
+                   and t.internal_data.get("event_value")}
+        assert {w.task_id for w in self.runtime.waiting_timers(self.wf)} == waiting
 
     def ready(self) -> list[str]:
         return sorted(t.info.bpmn_id for t in self.runtime.ready_user_tasks(self.wf, self.parsed))
