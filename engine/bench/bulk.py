@@ -282,10 +282,11 @@ class _Loader:
             self.cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         self.raw.commit()
         self.raw.set_session(autocommit=True)
-        # VACUUM sets the visibility map that index-only counts on cases rely on; the other
-        # tables only need statistics (autovacuum would get there too, later).
+        # VACUUM sets the visibility map that index-only scans rely on (counts on cases, a
+        # person's task side of the own case lists); the timeline only needs statistics.
+        # Autovacuum gets there too, later: a city's tables are not all freshly loaded.
         self.cur.execute("VACUUM ANALYZE cases")
-        self.cur.execute("ANALYZE tasks")
+        self.cur.execute("VACUUM ANALYZE tasks")
         self.cur.execute("ANALYZE case_events")
         self.raw.set_session(autocommit=False)
 

@@ -97,7 +97,7 @@ def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_
     its cost does not grow with the page number.
     """
     now = deps.clock.now()
-    query = _filtered(listable(select(Case), actor), flt, now)
+    query = _filtered(listable(select(Case), actor, dialect=deps.engine.dialect.name), flt, now)
     personal = may_see_personal_data(actor)
     counted = _filtered(listable(select(Case.id), actor, counting=True), flt, now).limit(COUNT_CAP + 1).subquery()
     rows_query = query.order_by(Case.reported_at.desc(), Case.id.desc()).limit(per_page)

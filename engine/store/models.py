@@ -163,6 +163,8 @@ class Case(Base):
         Index("ix_cases_district_voided", "district_code", "voided_at", **_where("voided_at IS NOT NULL")),
         Index("ix_cases_district_deadline", "district_code", "deadline_at", "handled_at", "voided_at"),
         Index("ix_cases_district_closed_due", "district_code", "closed_at", "deadline_at", "handled_at"),
+        # A handler's own case list counts the department's case ids from the index alone (0008).
+        Index("ix_cases_department_id", "department_code", "id"),
     )
 
     id: Mapped[IntPK]

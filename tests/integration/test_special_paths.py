@@ -141,6 +141,27 @@ def test_return_approved_redispatches_and_refused_keeps_the_department(deps):
     assert actions(deps, case_no).count("return_refused") == 1
 
 
+def test_a_handler_lists_its_cases_and_those_it_returned_but_no_others(deps):
+    mine = report(deps).case_no
+    to_handle(deps, mine, "water")
+    returned = report(deps).case_no
+    to_handle(deps, returned, "water")
+    act(deps, returned, "handle", {"outcome": "return", "return_reason": "非本单位职责"})
+    act(deps, returned, "approve_return", {"approved": True})
+    act(deps, returned, "dispatch", {"department_code": "sanitation_650102"})
+    to_handle(deps, report(deps).case_no, "gas")
+
+    water = actor(deps, "water")
+    listed = cases.list_cases(deps, water, cases.CaseFilter())
+    assert ([c["case_no"] for c in listed["items"]], listed["total"]) == ([returned, mine], 2)  # newest first
+    first = cases.list_cases(deps, water, cases.CaseFilter(), per_page=1)
+    rest = cases.list_cases(deps, water, cases.CaseFilter(), per_page=1, after=first["next"])
+    assert [c["case_no"] for c in first["items"] + rest["items"]] == [returned, mine]
+    reported = cases.list_cases(deps, actor(deps, INSPECTOR), cases.CaseFilter())
+    assert reported["total"] == 3  # the inspector reported all three
+    assert cases.list_cases(deps, actor(deps, "inspector_650103_01"), cases.CaseFilter())["total"] == 0
+
+
 def test_repeated_returns_are_flagged(deps):
     case_no = report(deps).case_no
     to_handle(deps, case_no, "water")
