@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from engine.clock import BEIJING, FrozenClock
 from engine.config import Settings, load_settings
-from engine.services.deps import Deps, build_deps
+from engine.deps import Deps, build_deps
 from engine.store import migrate
 from engine.store.db import make_engine, normalize_url
+from engine.time.clock import BEIJING, FrozenClock
 from tests.factories import seed_test_city
 
 PG_URL = os.environ.get("SZCG_TEST_DATABASE_URL")

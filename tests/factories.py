@@ -12,11 +12,13 @@ from typing import Any
 
 import shapely
 
-from engine.services import catalog, demo, reports, standards, tasks
-from engine.services.accounts import Actor, actor_of, get_user
-from engine.services.definitions import deploy_dirs
-from engine.services.deps import Deps
-from engine.services.places import add_place
+from demo import organisation
+from engine.cases import reports, tasks
+from engine.deps import Deps
+from engine.people.accounts import Actor, actor_of, get_user
+from engine.places.grids import add_place
+from engine.processes.definitions import deploy_dirs
+from engine.standards import catalog, filing
 
 DISTRICTS = {"650102": ("天山区", 87.60), "650103": ("沙依巴克区", 87.58)}
 LAT0 = 43.80
@@ -56,11 +58,11 @@ def seed_test_city(deps: Deps) -> None:
     with deps.uow(write=True) as uow:
         catalog.load_shipped_categories(uow.session)
         seed_places(uow.session)
-        org = demo.load_org_file()
-        demo.seed_departments(uow.session, org)
-        demo.seed_accounts(uow.session, org, deps.clock.now())
-        standards.load_shipped_conditions(uow.session)
-        demo.seed_responsibilities(uow.session, org)
+        org = organisation.load_org_file()
+        organisation.seed_departments(uow.session, org)
+        organisation.seed_accounts(uow.session, org, deps.clock.now())
+        filing.load_shipped_conditions(uow.session)
+        organisation.seed_responsibilities(uow.session, org)
         uow.commit()
     deploy_dirs(deps, actor="tests")
 
@@ -127,8 +129,8 @@ def straight_through(deps: Deps, case_no: str, department: str = "sanitation_650
 
 def taker(deps: Deps, task: Any) -> str:
     """A demo account that may complete ``task`` (routing and scopes are data: ask, don't assume)."""
-    from engine.services.accounts import list_users
-    from engine.services.authz import may_complete
+    from engine.people.accounts import list_users
+    from engine.people.authz import may_complete
 
     for user in list_users(deps):
         if may_complete(actor(deps, str(user["username"])), task):

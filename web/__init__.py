@@ -7,8 +7,8 @@ from typing import Any
 from flask import Flask
 
 from engine.config import Settings, load_settings
+from engine.deps import Deps, build_deps
 from engine.logs import configure as configure_logging
-from engine.services.deps import Deps, build_deps
 
 
 def create_app(settings: Settings | None = None, deps: Deps | None = None,

@@ -165,9 +165,6 @@ class Geocoder:
         """Map :meth:`locate_many` indexes to grid codes (None for -1)."""
         return [self.codes[i] if i >= 0 else None for i in np.asarray(indexes).tolist()]
 
-    def attributes_at(self, index: int) -> Mapping[str, Any]:
-        return self._attributes[index]
-
     def boundary_distance_m(self, index: int, lon: float, lat: float) -> float:
         """Distance in metres from (lon, lat) to the nearest edge of grid ``index`` (holes too).
 

@@ -1,5 +1,2 @@
-"""Business rules the city edits without programmers: decision tables and their checks."""
-
-from engine.rules.tables import TableProblem, check_table
-
-__all__ = ["TableProblem", "check_table"]
+"""Rules (规则): the decision tables a city edits without programmers — their checks (``checks``) and their
+versions, dry runs, activation and evaluation at run time (``tables``)."""

@@ -3,7 +3,7 @@
 City administrators edit routing and time-limit tables in dmn-js / Camunda Modeler, so a table
 arrives as DMN XML. This module is the SpiffWorkflow-facing half: it turns the XML into a plain
 :class:`DecisionTable` (with line numbers for every rule, so problems can be shown to the
-person who edited it) and evaluates it. :mod:`engine.rules.tables` decides whether a table is
+person who edited it) and evaluates it. :mod:`engine.rules.checks` decides whether a table is
 acceptable.
 
 Cell semantics are SpiffWorkflow 3.2.0's (SPIFFWORKFLOW_NOTES §4): cells are Python, ``-`` or

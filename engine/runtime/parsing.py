@@ -172,14 +172,22 @@ def _check_user_task(files: dict[str, str], info: UserTaskInfo, forms: dict[str,
 
 
 def _check_xml(name: str, root: Any) -> list[DeployProblem]:
+    """What SpiffWorkflow would only find at run time: deciding gateways, sandboxed code, timer values."""
+    return _check_gateways(name, root) + _check_scripts(name, root) + _check_timers(name, root)
+
+
+def _check_gateways(name: str, root: Any) -> list[DeployProblem]:
+    """A deciding gateway with several ways out needs a default flow, or a case can get stuck on it."""
+    sources = [f.get("sourceRef") for f in root.iterfind(".//bpmn:sequenceFlow", NS)]
+    return [DeployProblem(name, gw.get("id"), "gateway has no default flow")
+            for tag in ("exclusiveGateway", "inclusiveGateway") for gw in root.iterfind(f".//bpmn:{tag}", NS)
+            if sources.count(gw.get("id")) > 1 and not gw.get("default")]
+
+
+def _check_scripts(name: str, root: Any) -> list[DeployProblem]:
+    """Conditions, script tasks and pre/post scripts, each compiled in the sandbox."""
     problems = []
-    flows = {f.get("id"): f for f in root.iterfind(".//bpmn:sequenceFlow", NS)}
-    for tag in ("exclusiveGateway", "inclusiveGateway"):
-        for gw in root.iterfind(f".//bpmn:{tag}", NS):
-            outgoing = [f for f in flows.values() if f.get("sourceRef") == gw.get("id")]
-            if len(outgoing) > 1 and not gw.get("default"):
-                problems.append(DeployProblem(name, gw.get("id"), "gateway has no default flow"))
-    for flow in flows.values():
+    for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
         cond = flow.find("bpmn:conditionExpression", NS)
         if cond is not None and (cond.text or "").strip():
             problems += _check_code(name, flow.get("id"), cond.text.strip(), "eval", "condition")
@@ -191,6 +199,11 @@ def _check_xml(name: str, root: Any) -> list[DeployProblem]:
         for node in root.iterfind(f".//spiffworkflow:{ext}", NS):
             owner = node.getparent().getparent()
             problems += _check_code(name, owner.get("id"), node.text or "", "exec", ext)
+    return problems
+
+
+def _check_timers(name: str, root: Any) -> list[DeployProblem]:
+    problems = []
     for kind in ("timeDate", "timeDuration", "timeCycle"):
         for node in root.iterfind(f".//bpmn:{kind}", NS):
             owner = node.getparent().getparent()

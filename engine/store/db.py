@@ -3,7 +3,7 @@
 SQLite gets WAL (readers never wait for the writer), enforced foreign keys and a busy
 timeout; its transactions start with ``BEGIN IMMEDIATE`` on write so two steps on one case
 queue instead of both reading the same state. PostgreSQL gets ``SELECT … FOR UPDATE`` on
-the case row (see :mod:`engine.services.steps`).
+the case row (see :mod:`engine.cases.steps`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Measured at 1,000,000 closed and 20,000 open cases (7 million task rows):
   queues of a lane and scope (department, district, city). Smaller by three orders of
   magnitude, and cheaper for every step to maintain.
 * Who may read a case is decided per case (``EXISTS`` a task of *that* case assigned to the
-  inspector or the department, engine/services/authz.py), by ``ix_tasks_case_state``.
+  inspector or the department, engine/people/authz.py), by ``ix_tasks_case_state``.
 * The case list's default order (newest first, keyset by id) gets (reported_at, id).
 * The monthly evaluation counts per district range over one time column each:
   (district_code, reported_at | filed_at | voided_at | deadline_at | closed_at), the last two

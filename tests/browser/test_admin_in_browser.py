@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from engine.services import rules
+from engine.rules import tables
 from tests.browser.conftest import PHONE
 from tests.e2e.test_rules_admin import landscaping_takes_garbage
 from tests.factories import act, report
@@ -53,7 +53,7 @@ def test_admin_edits_a_cell_in_dmn_js_checks_dry_runs_saves_and_activates(browse
     assert "已保存为第 2 版（草稿）" in page.inner_text("main")
     page.click('tr[data-version="2"] button:has-text("启用")')
     page.wait_for_selector("text=第 2 版已启用")
-    stored = rules.get_version(deps, "dispatch_routing")
+    stored = tables.get_version(deps, "dispatch_routing")
     assert stored["version"] == 2 and '"landscaping_" + district_code' in stored["dmn_xml"]
     assert stored["note"] == "园林接管暴露垃圾"
 

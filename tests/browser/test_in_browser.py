@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from engine.services import attachments
+from engine.cases import attachments
 from engine.store.models import Case
 from tests.browser.conftest import PHONE
 from tests.factories import INSIDE, INSPECTOR, actor, open_task, report, taker

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from engine.services.attachments import file_path
+from engine.cases.attachments import file_path
 from tests.factories import report
 from tests.pages.conftest import jpeg
 

@@ -6,8 +6,8 @@ import pytest
 from shapely.geometry import Polygon, mapping, shape
 from sqlalchemy import select
 
+from engine.places import components, place_import
 from engine.places.gcj02 import wgs84_to_gcj02
-from engine.services import components, place_import
 from engine.store.models import Case, Place
 from tests.factories import GARBAGE, INSIDE, INSPECTOR, OUTSIDE, actor, open_task, report
 

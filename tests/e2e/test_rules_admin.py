@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from engine.services import tasks
-from engine.services.definitions import PROJECT_ROOT
+from engine.cases import tasks
+from engine.processes.definitions import PROJECT_ROOT
 from tests.factories import act, actor, open_task, report, who_takes
 
 ROUTING = (PROJECT_ROOT / "workflows" / "dispatch_routing.dmn").read_text(encoding="utf-8")
@@ -64,9 +64,9 @@ def test_an_automatic_rule_dispatches_without_the_dispatcher_and_says_which_rule
     assert act(deps, case_no, "file", {"decision": "file"}) == "handle"
     handle = open_task(deps, case_no)
     assert handle.department_code == "sanitation_650102"
-    from engine.services import cases
+    from engine.cases import queries
 
-    timeline = cases.get_case(deps, actor(deps, "admin"), case_no)["timeline"]
+    timeline = queries.get_case(deps, actor(deps, "admin"), case_no)["timeline"]
     auto = next(e for e in timeline if e["action"] == "auto_dispatch")
     assert auto["data"]["rule"] == 23 and auto["data"]["department_code"] == "sanitation_650102"
 

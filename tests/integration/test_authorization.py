@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from engine.cases import tasks
 from engine.errors import Forbidden
-from engine.services import tasks
 from tests.factories import INSPECTOR, act, actor, open_task, report
 
 EVERYONE = ["operator", "shift_leader", "dispatcher", "dispatcher_650102", "dispatcher_650103", "leader", "admin",

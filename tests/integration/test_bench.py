@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 
-from engine.bench import Sizes, run
-from engine.bench.common import Progress
-from engine.bench.report import READS, render
+from bench import Sizes, run
+from bench.common import Progress
+from bench.report import READS, render
 from tests.conftest import PG_URL
 
 TINY = Sizes(lifecycle=2, http=1, finished=200, open=40, read_samples=2, geo_batch=1_000, geo_single=50,
@@ -40,10 +40,10 @@ def test_generated_history_reads_like_the_engines(tmp_path):
     """Bulk rows must look like engine rows: the use cases read them without a special case."""
     from sqlalchemy import func, select
 
-    from engine.bench.bulk import Volume, generate
-    from engine.bench.env import load_cast, open_database
-    from engine.bench.lifecycle import EngineChannel, run_cases
-    from engine.services import cases, tasks
+    from bench.bulk import Volume, generate
+    from bench.env import load_cast, open_database
+    from bench.lifecycle import EngineChannel, run_cases
+    from engine.cases import queries, tasks
     from engine.store.models import Case, CaseEvent, Task
 
     with open_database("sqlite", tmp_path / "db", Progress(quiet=True), city=TINY.city) as db:
@@ -58,7 +58,7 @@ def test_generated_history_reads_like_the_engines(tmp_path):
             open_ids = s.scalars(select(Task.case_id).where(Task.state == "open")).all()
             assert s.scalar(select(func.count()).select_from(CaseEvent)) > 130 * 3
         assert len(open_ids) == 30  # one ready task per open case
-        page = cases.get_case(db.deps, leader, closed_no)
+        page = queries.get_case(db.deps, leader, closed_no)
         assert page["timeline"][0]["action"] == "report"
         assert page["timeline"][-1]["action"] == "closed"
         inbox = [t for actor in cast.by_user_id.values() for t in tasks.list_tasks(db.deps, actor, limit=200)]
@@ -70,9 +70,9 @@ def test_the_floor_takes_the_engines_path(tmp_path):
     (in a district with a command sub-centre, through the district's call activity)."""
     from sqlalchemy import select
 
-    from engine.bench.env import load_cast, open_database
-    from engine.bench.floor import Floor
-    from engine.bench.lifecycle import EngineChannel, drive_case
+    from bench.env import load_cast, open_database
+    from bench.floor import Floor
+    from bench.lifecycle import EngineChannel, drive_case
     from engine.store.models import Case, Task
 
     with open_database("sqlite", tmp_path / "db", Progress(quiet=True), city=TINY.city) as db:

@@ -6,8 +6,8 @@ import threading
 
 from sqlalchemy import func, select
 
+from engine.cases import tasks
 from engine.errors import TaskNotReady
-from engine.services import tasks
 from engine.store.models import CaseEvent
 from tests.factories import actor, open_task, report
 

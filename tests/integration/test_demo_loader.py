@@ -5,8 +5,9 @@ from __future__ import annotations
 import shapely
 from sqlalchemy import delete, func, select
 
+from demo import city
+from engine.places import place_import
 from engine.places.codes import LEVELS
-from engine.services import demo_city, place_import
 from engine.store.models import Case, Place, Task, User
 from engine.store.places_models import Component, DepartmentResponsibility
 
@@ -19,7 +20,7 @@ def load_slice(deps):
         for level in reversed(LEVELS):
             uow.session.execute(delete(Place).where(Place.level == level))
         uow.commit()
-    return demo_city.load_demo(deps, cases=CASES, built_up=SLICE)
+    return city.load_demo(deps, cases=CASES, built_up=SLICE)
 
 
 def test_every_grid_has_an_inspector_and_lies_in_its_community(deps):
@@ -68,7 +69,7 @@ def test_demo_cases_are_made_by_the_engine_in_many_stages_and_only_once(deps):
         oldest = s.scalar(select(func.min(Case.reported_at)))
         assert (deps.clock.now() - oldest).days >= 2
         users = s.scalar(select(func.count(User.id)))
-    again = demo_city.load_demo(deps, cases=CASES, built_up=SLICE)
+    again = city.load_demo(deps, cases=CASES, built_up=SLICE)
     assert (again.places, again.cases_created, again.cases) == (0, 0, CASES)
     with deps.uow() as uow:
         assert uow.session.scalar(select(func.count(User.id))) == users

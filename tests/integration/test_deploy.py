@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from engine.cases import tasks
 from engine.errors import DeployError, Forbidden, ProcessError
-from engine.services import tasks
-from engine.services.definitions import PROJECT_ROOT, deploy_dirs, list_definitions
+from engine.processes.definitions import PROJECT_ROOT, deploy_dirs, list_definitions
 from engine.store.models import Case, CaseEvent, ProcessDefinition, WorkflowState
 from tests.factories import act, actor, open_task, report
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from engine.cases import queries, tasks
 from engine.errors import Invalid
 from engine.places.geocoder import metres_per_degree
-from engine.services import cases, tasks
 from engine.store.models import Case
 from tests.factories import INSIDE, MANHOLE, act, actor, open_task, report, straight_through
 
@@ -24,7 +24,7 @@ def candidates_of(deps, case_no):
 
 
 def timeline(deps, case_no):
-    return cases.get_case(deps, actor(deps, "admin"), case_no)["timeline"]
+    return queries.get_case(deps, actor(deps, "admin"), case_no)["timeline"]
 
 
 def test_open_cases_of_the_same_class_nearby_and_recent_are_candidates(deps, clock):

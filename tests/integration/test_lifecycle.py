@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from engine.cases import queries, tasks
 from engine.errors import Forbidden, Invalid, OutsideManagedArea, TaskNotReady
-from engine.services import cases, tasks
 from engine.store.models import Case, CaseEvent, Task, WorkflowState
 from tests.factories import (
     INSPECTOR,
@@ -20,7 +20,7 @@ from tests.factories import (
 
 
 def timeline(deps, case_no):
-    return [e["action"] for e in cases.get_case(deps, actor(deps, "admin"), case_no)["timeline"]]
+    return [e["action"] for e in queries.get_case(deps, actor(deps, "admin"), case_no)["timeline"]]
 
 
 def test_inspector_report_goes_straight_through_to_closed(deps):
@@ -28,7 +28,7 @@ def test_inspector_report_goes_straight_through_to_closed(deps):
     assert made.status == "register"
     assert made.grid_code == "65010200100101" and made.district_code == "650102"
     straight_through(deps, made.case_no)
-    case = cases.get_case(deps, actor(deps, "admin"), made.case_no)
+    case = queries.get_case(deps, actor(deps, "admin"), made.case_no)
     assert case["status"] == "closed"
     assert case["department_code"] == "sanitation_650102"
     assert case["closed_at"] is not None and case["evaluated_at"] is not None
@@ -49,7 +49,7 @@ def test_citizen_report_is_verified_even_when_the_operator_files_it(deps):
 def test_void_at_register(deps):
     made = report(deps)
     assert act(deps, made.case_no, "register", {"decision": "void", "void_reason": "重复上报"}) == "void"
-    case = cases.get_case(deps, actor(deps, "admin"), made.case_no)
+    case = queries.get_case(deps, actor(deps, "admin"), made.case_no)
     assert case["voided_at"] is not None and case["tasks"] == []
 
 
@@ -77,7 +77,7 @@ def test_return_from_handle_goes_back_to_dispatch_and_is_counted(deps):
     act(deps, made.case_no, "handle", {"outcome": "done"})
     act(deps, made.case_no, "check", {"passed": True})
     act(deps, made.case_no, "close", {})
-    case = cases.get_case(deps, actor(deps, "admin"), made.case_no)
+    case = queries.get_case(deps, actor(deps, "admin"), made.case_no)
     assert case["return_count"] == 1 and case["status"] == "closed"
     assert "return" in timeline(deps, made.case_no)
 
@@ -94,7 +94,7 @@ def test_failed_checks_send_the_case_back_for_rework(deps, reworks):
     act(deps, made.case_no, "handle", {"outcome": "done"})
     act(deps, made.case_no, "check", {"passed": True})
     assert act(deps, made.case_no, "close", {}) == "closed"
-    case = cases.get_case(deps, actor(deps, "admin"), made.case_no)
+    case = queries.get_case(deps, actor(deps, "admin"), made.case_no)
     assert case["rework_count"] == reworks
     assert timeline(deps, made.case_no).count("rework") == reworks
 
@@ -139,7 +139,7 @@ def test_a_crash_between_run_and_commit_leaves_the_case_unchanged(deps, monkeypa
         before_state = uow.session.scalar(select(WorkflowState.state))
         before_events = len(uow.session.scalars(select(CaseEvent)).all())
 
-    from engine.services import steps
+    from engine.cases import steps
 
     def crash(self):
         raise RuntimeError("power cut")

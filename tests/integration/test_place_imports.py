@@ -11,8 +11,9 @@ from shapely.geometry import Polygon, box, mapping
 from sqlalchemy import func, select
 
 from engine.errors import Forbidden, ImportRefused, OutsideManagedArea
+from engine.places import components, grids, place_import
 from engine.places.codes import LEVELS
-from engine.services import catalog, components, place_import, places, standards
+from engine.standards import catalog, filing
 from engine.store.models import Place
 from engine.store.places_models import AdminEvent, Component, FilingCondition
 from tests.factories import INSIDE, LAT0, STEP, actor
@@ -50,13 +51,13 @@ def snapshot(deps) -> tuple[Any, ...]:
         s = uow.session
         codes = tuple(s.scalars(select(Place.code).order_by(Place.code)))
         wkb = tuple(s.scalars(select(Place.geometry).order_by(Place.code)))
-        return codes, wkb, places.revision(s), s.scalar(select(func.count(AdminEvent.id)))
+        return codes, wkb, grids.revision(s), s.scalar(select(func.count(AdminEvent.id)))
 
 
 def test_a_grid_layer_replaces_the_grids_and_keeps_inspectors_by_code(deps):
     admin = actor(deps, "admin")
     with deps.uow() as uow:
-        places.geocoder(deps, uow.session)  # a cached index, which the import must invalidate
+        grids.geocoder(deps, uow.session)  # a cached index, which the import must invalidate
         before = uow.session.scalar(select(Place.inspector_id).where(Place.code == COMMUNITY + "01"))
     result = place_import.import_places(deps, admin, grid_layer(holed=True), "grid", replace=True)
     assert (result.inserted, result.updated, result.deleted) == (0, 8, 0)
@@ -65,7 +66,7 @@ def test_a_grid_layer_replaces_the_grids_and_keeps_inspectors_by_code(deps):
         assert grid.inspector_id == before and grid.area_class == "B" and grid.beat_code == "650102_01"
         assert shapely.from_wkb(grid.geometry).interiors
         with pytest.raises(OutsideManagedArea):
-            places.locate(deps, uow.session, 87.605, 43.805)  # the centre of grid 01 is now its hole
+            grids.locate(deps, uow.session, 87.605, 43.805)  # the centre of grid 01 is now its hole
         event = uow.session.scalars(select(AdminEvent)).one()
         assert (event.actor, event.action, event.target) == ("admin", "import_places", "grid")
 
@@ -93,7 +94,7 @@ def test_without_replace_new_places_are_added(deps):
     place_import.import_places(deps, admin, collection(community), "community")
     place_import.import_places(deps, admin, collection(extra), "grid")
     with deps.uow() as uow:
-        assert places.locate(deps, uow.session, 87.605, 43.825).grid_code == "65010200200101"
+        assert grids.locate(deps, uow.session, 87.605, 43.825).grid_code == "65010200200101"
 
 
 BOWTIE = Polygon([(87.600, 43.800), (87.61, 43.81), (87.61, 43.80), (87.600, 43.81)])
@@ -145,7 +146,7 @@ def test_replacing_a_level_refuses_to_orphan_the_level_below_unless_told_to_drop
     with deps.uow() as uow:
         assert set(uow.session.scalars(select(Place.level))) == {"district"}
         with pytest.raises(OutsideManagedArea):
-            places.locate(deps, uow.session, *INSIDE)
+            grids.locate(deps, uow.session, *INSIDE)
 
 
 def test_districts_that_still_contain_their_streets_replace_in_place(deps):
@@ -239,7 +240,7 @@ def test_a_classification_file_with_bad_lines_is_refused_naming_every_line(deps,
 def test_a_city_filing_standard_replaces_the_defaults_of_its_classes(deps, tmp_path):
     head = "kind,minor_code,minor_name,condition,time_limit,unit,urgency,close_condition,example_responsible,source,confidence\n"
     path = write(tmp_path, "urumqi.csv", head + "incident,0102,暴露垃圾,主干道垃圾,2,工作时,一般,清除,区环卫,乌鲁木齐标准,sourced\n")
-    assert standards.import_conditions(deps, actor(deps, "admin"), path) == 1
+    assert filing.import_conditions(deps, actor(deps, "admin"), path) == 1
     with deps.uow() as uow:
         rows = uow.session.scalars(select(FilingCondition).where(FilingCondition.category_code == "20102")).all()
         assert [(r.code, r.time_limit, r.unit, r.reconstructed) for r in rows] == [("20102-1", 2.0, "working_hours",
@@ -248,6 +249,6 @@ def test_a_city_filing_standard_replaces_the_defaults_of_its_classes(deps, tmp_p
     bad = write(tmp_path, "bad.csv", head + "incident,0199,不存在,x,2,工作时,一般,,,,sourced\n"
                                             "incident,0102,暴露垃圾,x,2,天,一般,,,,sourced\n")
     with pytest.raises(ImportRefused) as refused:
-        standards.import_conditions(deps, actor(deps, "admin"), bad)
+        filing.import_conditions(deps, actor(deps, "admin"), bad)
     assert refused.value.problems == [{"where": "line 3", "code": "0102", "reason": refused.value.problems[0]["reason"]}]
     assert "unit '天'" in refused.value.problems[0]["reason"]

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from engine.deps import build_deps
 from engine.errors import TooManyRequests
-from engine.services import ratelimit
-from engine.services.deps import build_deps
+from engine.people import ratelimit
 
 
 def test_two_processes_share_the_count_and_the_window_resets(deps, settings, clock):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from engine.cases import queries
 from engine.errors import Forbidden, Invalid
-from engine.services import cases, evaluation
+from engine.evaluation import monthly
 from tests.factories import INSIDE_650103, act, actor, report, straight_through
 
 MARCH = (2026, 3)  # the test clock's month
@@ -19,40 +20,40 @@ def test_month_counts_of_a_district(deps):
     act(deps, voided.case_no, "register", {"decision": "void", "void_reason": "重复上报"})
     report(deps)  # still open: reported only
 
-    counts = evaluation.district_month_counts(deps, actor(deps, "leader"), "650102", *MARCH)
+    counts = monthly.district_month_counts(deps, actor(deps, "leader"), "650102", *MARCH)
     assert counts.to_dict() == {"district_code": "650102", "month": "2026-03", "reported": 3, "filed": 1,
                                 "closed": 1, "closed_on_time": 1, "overdue": 0, "void": 1}
-    other = evaluation.district_month_counts(deps, actor(deps, "leader"), "650103", *MARCH)
+    other = monthly.district_month_counts(deps, actor(deps, "leader"), "650103", *MARCH)
     assert (other.reported, other.closed) == (0, 0)
-    april = evaluation.district_month_counts(deps, actor(deps, "leader"), "650102", 2026, 4)
+    april = monthly.district_month_counts(deps, actor(deps, "leader"), "650102", 2026, 4)
     assert april.reported == 0
 
 
 def test_month_counts_are_for_the_centre(deps):
     with pytest.raises(Forbidden):
-        evaluation.district_month_counts(deps, actor(deps, "inspector_650102_01"), "650102", *MARCH)
+        monthly.district_month_counts(deps, actor(deps, "inspector_650102_01"), "650102", *MARCH)
     with pytest.raises(Invalid):
-        evaluation.district_month_counts(deps, actor(deps, "leader"), "650102", 2026, 13)
+        monthly.district_month_counts(deps, actor(deps, "leader"), "650102", 2026, 13)
 
 
 def test_case_list_pages_by_cursor_and_caps_its_count(deps, monkeypatch):
     made = [report(deps).case_no, report(deps).case_no, report(deps, where=INSIDE_650103).case_no]
     leader = actor(deps, "leader")
 
-    first = cases.list_cases(deps, leader, cases.CaseFilter(), per_page=2)
+    first = queries.list_cases(deps, leader, queries.CaseFilter(), per_page=2)
     assert (first["total"], first["total_exact"]) == (3, True)
-    rest = cases.list_cases(deps, leader, cases.CaseFilter(), per_page=2, after=first["next"])
+    rest = queries.list_cases(deps, leader, queries.CaseFilter(), per_page=2, after=first["next"])
     seen = [c["case_no"] for c in first["items"] + rest["items"]]
     assert sorted(seen) == sorted(made) and len(set(seen)) == 3
     assert rest["next"] is None
-    assert [c["case_no"] for c in cases.list_cases(deps, leader, cases.CaseFilter(), page=2, per_page=2)["items"]] \
+    assert [c["case_no"] for c in queries.list_cases(deps, leader, queries.CaseFilter(), page=2, per_page=2)["items"]] \
         == [c["case_no"] for c in rest["items"]]
 
-    monkeypatch.setattr(cases, "COUNT_CAP", 2)
-    capped = cases.list_cases(deps, leader, cases.CaseFilter(), per_page=2)
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    capped = queries.list_cases(deps, leader, queries.CaseFilter(), per_page=2)
     assert (capped["total"], capped["total_exact"]) == (2, False)
     with pytest.raises(Invalid):
-        cases.list_cases(deps, leader, cases.CaseFilter(), after="not-a-cursor")
+        queries.list_cases(deps, leader, queries.CaseFilter(), after="not-a-cursor")
 
 
 def test_connections_are_set_up_for_short_reads(deps, backend):

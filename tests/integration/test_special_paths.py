@@ -8,10 +8,10 @@ from datetime import datetime
 
 import pytest
 
-from engine.clock import BEIJING
+from engine.cases import actions, queries, tasks
 from engine.errors import Conflict, Forbidden, Invalid
-from engine.services import case_actions, cases, tasks
-from engine.services.calendar import work_calendar
+from engine.time.city_calendar import work_calendar
+from engine.time.clock import BEIJING
 from tests.factories import INSIDE, INSPECTOR, MANHOLE, act, actor, open_task, report, who_takes
 
 CITY_CASE = {"category": MANHOLE}  # 上水井盖 → water, a city department: the city command centre dispatches
@@ -23,10 +23,10 @@ def beijing(*args: int) -> datetime:
 
 
 def get(deps, case_no):
-    return cases.get_case(deps, actor(deps, "admin"), case_no)
+    return queries.get_case(deps, actor(deps, "admin"), case_no)
 
 
-def actions(deps, case_no):
+def timeline_actions(deps, case_no):
     return [e["action"] for e in get(deps, case_no)["timeline"]]
 
 
@@ -65,12 +65,12 @@ def test_a_district_case_is_dispatched_by_its_district_sub_centre(deps):
 
 def test_district_users_see_only_their_district(deps):
     case_no = report(deps).case_no
-    assert cases.get_case(deps, actor(deps, "dispatcher_650102"), case_no)["district_code"] == "650102"
+    assert queries.get_case(deps, actor(deps, "dispatcher_650102"), case_no)["district_code"] == "650102"
     with pytest.raises(Forbidden):
-        cases.get_case(deps, actor(deps, "dispatcher_650103"), case_no)
-    listed = cases.list_cases(deps, actor(deps, "dispatcher_650103"), cases.CaseFilter())
+        queries.get_case(deps, actor(deps, "dispatcher_650103"), case_no)
+    listed = queries.list_cases(deps, actor(deps, "dispatcher_650103"), queries.CaseFilter())
     assert listed["total"] == 0
-    assert cases.list_cases(deps, actor(deps, "dispatcher"), cases.CaseFilter())["total"] == 1
+    assert queries.list_cases(deps, actor(deps, "dispatcher"), queries.CaseFilter())["total"] == 1
 
 
 def test_an_escalated_district_case_reaches_the_city_and_comes_back_to_a_city_department(deps):
@@ -87,7 +87,7 @@ def test_an_escalated_district_case_reaches_the_city_and_comes_back_to_a_city_de
     assert (handle.stage, handle.department_code) == ("handle", "roads")
     finish(deps, case_no)
     body = get(deps, case_no)
-    assert body["escalated_at"] is not None and "escalate" in actions(deps, case_no)
+    assert body["escalated_at"] is not None and "escalate" in timeline_actions(deps, case_no)
 
 
 def test_a_city_department_case_is_dispatched_by_the_city_command_centre(deps):
@@ -138,7 +138,7 @@ def test_return_approved_redispatches_and_refused_keeps_the_department(deps):
     act(deps, case_no, "dispatch", {"department_code": "sanitation_650102"})
     body = get(deps, case_no)
     assert body["return_count"] == 1 and body["flags"] == []
-    assert actions(deps, case_no).count("return_refused") == 1
+    assert timeline_actions(deps, case_no).count("return_refused") == 1
 
 
 def test_a_handler_lists_its_cases_and_those_it_returned_but_no_others(deps):
@@ -152,14 +152,14 @@ def test_a_handler_lists_its_cases_and_those_it_returned_but_no_others(deps):
     to_handle(deps, report(deps).case_no, "gas")
 
     water = actor(deps, "water")
-    listed = cases.list_cases(deps, water, cases.CaseFilter())
+    listed = queries.list_cases(deps, water, queries.CaseFilter())
     assert ([c["case_no"] for c in listed["items"]], listed["total"]) == ([returned, mine], 2)  # newest first
-    first = cases.list_cases(deps, water, cases.CaseFilter(), per_page=1)
-    rest = cases.list_cases(deps, water, cases.CaseFilter(), per_page=1, after=first["next"])
+    first = queries.list_cases(deps, water, queries.CaseFilter(), per_page=1)
+    rest = queries.list_cases(deps, water, queries.CaseFilter(), per_page=1, after=first["next"])
     assert [c["case_no"] for c in first["items"] + rest["items"]] == [returned, mine]
-    reported = cases.list_cases(deps, actor(deps, INSPECTOR), cases.CaseFilter())
+    reported = queries.list_cases(deps, actor(deps, INSPECTOR), queries.CaseFilter())
     assert reported["total"] == 3  # the inspector reported all three
-    assert cases.list_cases(deps, actor(deps, "inspector_650103_01"), cases.CaseFilter())["total"] == 0
+    assert queries.list_cases(deps, actor(deps, "inspector_650103_01"), queries.CaseFilter())["total"] == 0
 
 
 def test_repeated_returns_are_flagged(deps):
@@ -207,7 +207,7 @@ def test_a_suspension_of_three_days_leaves_the_handling_time_unchanged(deps, clo
     act(deps, case_no, "handle", {"outcome": "suspend", "suspend_reason": "冬季无法施工"})
     assert act(deps, case_no, "approve_suspension", {"approved": True}) == "suspended"
     suspended_at = clock.now()
-    listed = cases.list_cases(deps, actor(deps, "shift_leader"), cases.CaseFilter(status="suspended"))
+    listed = queries.list_cases(deps, actor(deps, "shift_leader"), queries.CaseFilter(status="suspended"))
     assert [c["case_no"] for c in listed["items"]] == [case_no]
     clock.advance(days=3)  # Friday 12:00
     assert act(deps, case_no, "suspended", {}, username="shift_leader") == "handle"
@@ -250,10 +250,10 @@ def test_a_leader_urges_and_the_department_answers_from_the_top_of_its_list(deps
     case_no = report(deps).case_no
     to_handle(deps, case_no)
     with pytest.raises(Forbidden):
-        case_actions.send_message(deps, actor(deps, "operator"), case_no, "urge", {"instruction": "快"})
+        actions.send_message(deps, actor(deps, "operator"), case_no, "urge", {"instruction": "快"})
     with pytest.raises(Invalid):
-        case_actions.send_message(deps, actor(deps, "leader"), case_no, "urge", {})
-    case_actions.send_message(deps, actor(deps, "leader"), case_no, "urge", {"instruction": "请今日内处置完毕"})
+        actions.send_message(deps, actor(deps, "leader"), case_no, "urge", {})
+    actions.send_message(deps, actor(deps, "leader"), case_no, "urge", {"instruction": "请今日内处置完毕"})
     handler = actor(deps, "sanitation_650102")
     inbox = tasks.list_tasks(deps, handler)
     assert [t.stage for t in inbox] == ["answer_urge", "handle"]
@@ -265,7 +265,7 @@ def test_a_leader_urges_and_the_department_answers_from_the_top_of_its_list(deps
     assert body["urge_count"] == 1 and body["status"] == "handle"
     finish(deps, case_no)
     with pytest.raises(Conflict):
-        case_actions.send_message(deps, actor(deps, "shift_leader"), case_no, "urge", {"instruction": "再催"})
+        actions.send_message(deps, actor(deps, "shift_leader"), case_no, "urge", {"instruction": "再催"})
 
 
 def test_void_after_filing_needs_the_shift_leaders_approval(deps):
@@ -279,7 +279,7 @@ def test_void_after_filing_needs_the_shift_leaders_approval(deps):
 
 
 def test_a_self_handled_report_is_confirmed_and_closed(deps):
-    from engine.services import reports
+    from engine.cases import reports
 
     who = actor(deps, INSPECTOR)
     made = reports.report_case(deps, who, reports.parse_report({
@@ -287,7 +287,7 @@ def test_a_self_handled_report_is_confirmed_and_closed(deps):
         "lat": INSIDE[1], "self_handled": True}))
     assert made.status == "confirm_self_handled"
     assert act(deps, made.case_no, "confirm_self_handled", {"confirmed": True}) == "closed"
-    assert actions(deps, made.case_no)[-3:] == ["self_handled", "evaluate", "closed"]
+    assert timeline_actions(deps, made.case_no)[-3:] == ["self_handled", "evaluate", "closed"]
     with pytest.raises(Invalid) as err:
         reports.parse_report({"source": "citizen", "category_code": "20102", "description": "x", "lon": INSIDE[0],
                               "lat": INSIDE[1], "self_handled": True})
@@ -299,12 +299,12 @@ def test_a_shift_leader_reassigns_a_verify_task_to_another_inspector(deps):
     act(deps, case_no, "register", {"decision": "verify"})
     task = open_task(deps, case_no)
     with pytest.raises(Forbidden):
-        case_actions.reassign_task(deps, actor(deps, "dispatcher"), task.id, "inspector_650103_01")
-    case_actions.reassign_task(deps, actor(deps, "shift_leader"), task.id, "inspector_650103_01", "原监督员休假")
+        actions.reassign_task(deps, actor(deps, "dispatcher"), task.id, "inspector_650103_01")
+    actions.reassign_task(deps, actor(deps, "shift_leader"), task.id, "inspector_650103_01", "原监督员休假")
     assert tasks.list_tasks(deps, actor(deps, INSPECTOR)) == []
     assert [t.id for t in tasks.list_tasks(deps, actor(deps, "inspector_650103_01"))] == [task.id]
     with pytest.raises(Invalid):
-        case_actions.reassign_task(deps, actor(deps, "shift_leader"), task.id, "operator")
+        actions.reassign_task(deps, actor(deps, "shift_leader"), task.id, "operator")
     act(deps, case_no, "verify", {"confirmed": True}, username="inspector_650103_01")
     reassign = next(e for e in get(deps, case_no)["timeline"] if e["action"] == "reassign")
     assert reassign["actor"] == "shift_leader" and reassign["data"]["to"] == "inspector_650103_01"
@@ -312,7 +312,7 @@ def test_a_shift_leader_reassigns_a_verify_task_to_another_inspector(deps):
 
 
 def test_a_department_task_reassigned_to_one_handler_is_theirs_alone(deps):
-    from engine.services.accounts import Grant, add_user
+    from engine.people.accounts import Grant, add_user
 
     with deps.uow(write=True) as uow:
         add_user(uow.session, "hw_zhang", "demo", "环卫张师傅", [Grant("handler", department_code="sanitation_650102")],
@@ -322,7 +322,7 @@ def test_a_department_task_reassigned_to_one_handler_is_theirs_alone(deps):
     to_handle(deps, case_no)
     task = open_task(deps, case_no)
     assert who_takes(task) == "sanitation_650102"
-    case_actions.reassign_task(deps, actor(deps, "shift_leader"), task.id, "hw_zhang")
+    actions.reassign_task(deps, actor(deps, "shift_leader"), task.id, "hw_zhang")
     assert tasks.list_tasks(deps, actor(deps, "sanitation_650102")) == []
     assert [t.id for t in tasks.list_tasks(deps, actor(deps, "hw_zhang"))] == [task.id]
 
@@ -342,5 +342,5 @@ def test_reassigning_a_task_keeps_its_timers(deps, clock):
 
     before = timers_of_task()
     assert before == 2  # warning and overdue of the verify limit
-    case_actions.reassign_task(deps, actor(deps, "shift_leader"), task.id, "inspector_650103_01")
+    actions.reassign_task(deps, actor(deps, "shift_leader"), task.id, "inspector_650103_01")
     assert timers_of_task() == before

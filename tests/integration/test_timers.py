@@ -8,13 +8,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from engine.clock import BEIJING
-from engine.services import cases, tasks
-from engine.services.deps import build_deps
-from engine.services.scheduler import tick
-from engine.services.timers import fire_due
+from engine.cases import queries, tasks
+from engine.deps import build_deps
 from engine.store.models import CaseEvent, Task
 from engine.store.rules_models import Notification, Timer
+from engine.time.clock import BEIJING
+from engine.time.scheduler import tick
+from engine.time.timers import fire_due
 from tests.factories import act, actor, open_task, report
 
 
@@ -29,7 +29,7 @@ def to_handle(deps, case_no):
 
 
 def events(deps, case_no, action):
-    body = cases.get_case(deps, actor(deps, "admin"), case_no)
+    body = queries.get_case(deps, actor(deps, "admin"), case_no)
     return [e for e in body["timeline"] if e["action"] == action]
 
 
@@ -43,7 +43,7 @@ def test_the_handling_limit_comes_from_the_table_and_the_calendar(deps):
     assert handle.due_at == beijing(2026, 3, 10, 19, 30)
     assert handle.warn_at == beijing(2026, 3, 10, 17, 54)
     assert (handle.limit_value, handle.limit_unit, handle.provisional) == (1.0, "working_days", False)
-    body = cases.get_case(deps, actor(deps, "admin"), case_no)
+    body = queries.get_case(deps, actor(deps, "admin"), case_no)
     assert body["deadline_at"] == "2026-03-10T19:30:00+08:00"
     assert body["tasks"][0]["light"] == "green"
     view = tasks.get_task(deps, actor(deps, "sanitation_650102"), handle.id)
@@ -65,7 +65,7 @@ def test_warning_then_overdue_each_fire_exactly_once(deps, clock):
     assert tick(deps) == 0
     assert len(events(deps, case_no, "overdue")) == 1
     assert [t.light for t in tasks.list_tasks(deps, handler)] == ["red"]
-    body = cases.get_case(deps, actor(deps, "admin"), case_no)
+    body = queries.get_case(deps, actor(deps, "admin"), case_no)
     assert body["overdue_count"] == 1
     assert sorted(t["stage"] for t in body["tasks"]) == ["handle", "urge"]
     assert body["status"] == "handle"  # the urge is a side task: the case still waits in handling

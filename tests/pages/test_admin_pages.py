@@ -8,8 +8,8 @@ import json
 import re
 from datetime import datetime
 
-from engine.clock import BEIJING
-from engine.services import rules
+from engine.rules import tables
+from engine.time.clock import BEIJING
 from tests.e2e.test_rules_admin import EXAMPLES, ROUTING, landscaping_takes_garbage, suggestion
 from tests.factories import act, report
 
@@ -23,7 +23,7 @@ def textarea(page: str, name: str) -> str:
 
 
 def active_version(deps) -> int:
-    return next(v["version"] for v in rules.list_versions(deps, "dispatch_routing") if v["status"] == "active")
+    return next(v["version"] for v in tables.list_versions(deps, "dispatch_routing") if v["status"] == "active")
 
 
 def test_only_administrators_may_open_the_console(pages):
@@ -59,7 +59,7 @@ def test_a_refused_table_is_shown_with_its_rule_number_and_nothing_is_stored(pag
     assert res.status_code == 422
     assert "未通过校验" in page and "规则 24" in page and "示例" in page
     assert textarea(page, "dmn") == xml  # the edit is kept to correct it
-    assert [v["version"] for v in rules.list_versions(deps, "dispatch_routing")] == [1]
+    assert [v["version"] for v in tables.list_versions(deps, "dispatch_routing")] == [1]
 
     overlapping = ROUTING.replace('<inputEntry id="rule_24_in_5"><text>? != "A"</text></inputEntry>',
                                   '<inputEntry id="rule_24_in_5"><text>-</text></inputEntry>')
@@ -83,7 +83,7 @@ def test_an_edited_table_is_dry_run_saved_activated_and_decides_the_next_dispatc
     assert res.status_code == 200 and "校验通过" in page
     assert "近 30 天的 1 件案件中有 1 件的判定结果会改变" in page
     assert running in page and "landscaping_650102" in page and "sanitation_650102" in page
-    assert [v["version"] for v in rules.list_versions(deps, "dispatch_routing")] == [1]  # a dry run stores nothing
+    assert [v["version"] for v in tables.list_versions(deps, "dispatch_routing")] == [1]  # a dry run stores nothing
 
     res = pages.post(f"{TABLE}/versions", form, token_from=TABLE)
     assert res.status_code == 303 and res.headers["Location"].endswith(f"{TABLE}?version=2#versions")
@@ -106,7 +106,7 @@ def test_an_edited_table_is_dry_run_saved_activated_and_decides_the_next_dispatc
     assert res.status_code == 303 and active_version(deps) == 1
     page = pages.get(TABLE).get_data(as_text=True)
     assert "第 1 版已启用" in page and f'action="{TABLE}/versions/2/rollback"' in page
-    actions = [h["action"] for h in rules.history(deps, "dispatch_routing")]
+    actions = [h["action"] for h in tables.history(deps, "dispatch_routing")]
     assert actions[-4:] == ["dry_run", "upload", "activate", "rollback"]
     assert "回滚" in page and "试运行" in page
 

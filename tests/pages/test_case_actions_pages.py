@@ -8,7 +8,8 @@ import re
 
 from sqlalchemy import select, update
 
-from engine.services import notify, tasks
+from engine.cases import tasks
+from engine.people import notify
 from engine.store.models import Case, User
 from tests.factories import INSPECTOR, act, actor, open_task, report, straight_through
 

@@ -6,7 +6,7 @@ import io
 
 from sqlalchemy import func, select
 
-from engine.services import attachments
+from engine.cases import attachments
 from engine.store.models import Case
 from tests.factories import INSPECTOR, OUTSIDE, act, actor, open_task, report
 from tests.pages.conftest import jpeg

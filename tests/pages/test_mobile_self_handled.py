@@ -7,7 +7,7 @@ import io
 
 from sqlalchemy import func, select
 
-from engine.services import attachments
+from engine.cases import attachments
 from engine.store.models import Case
 from tests.factories import INSPECTOR, actor, open_task
 from tests.pages.conftest import jpeg

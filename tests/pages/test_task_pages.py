@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import re
 
-from engine.services import attachments
-from engine.services.accounts import Grant, add_user
+from engine.cases import attachments
+from engine.people.accounts import Grant, add_user
 from tests.factories import act, actor, open_task, report, taker
 from tests.pages.conftest import jpeg
 

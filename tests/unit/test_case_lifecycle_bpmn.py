@@ -19,9 +19,9 @@ from lxml import etree
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from engine.deps import ROLES
 from engine.runtime.parsing import check_bundle, parse_process
 from engine.runtime.workflow import ParsedProcess, WorkflowRuntime
-from engine.services.deps import ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / "workflows"
@@ -432,7 +432,7 @@ INVALID = {
 
 @pytest.mark.parametrize("key", sorted(VALID))
 def test_form_accepts_its_examples_and_refuses_bad_data(forms: dict[str, Any], key: str) -> None:
-    from engine.forms import with_defaults
+    from engine.processes.forms import with_defaults
 
     schema = forms[key]["schema"]
     validator = jsonschema.Draft202012Validator(schema)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.services.standards import RowError, parse_limit, parse_row, parse_unit
+from engine.standards.filing import RowError, parse_limit, parse_row, parse_unit
 
 
 def row(**over: str) -> dict[str, str]:

@@ -12,19 +12,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.clock import BEIJING
 from engine.errors import ConfigError
-from engine.worktime import (
+from engine.time.calendar import Deadline, WorkCalendar
+from engine.time.clock import BEIJING
+from engine.time.holidays import (
     CalendarData,
     CalendarDataError,
-    Deadline,
     LocalDay,
-    OfficeHours,
-    WorkCalendar,
     format_year_file,
     parse_local_days,
     parse_year_file,
 )
+from engine.time.office_hours import OfficeHours
 
 CONFIG = Path(__file__).resolve().parents[2] / "config.yaml"
 EIGHT_TO_SIX = [{"season": "all year", "starts": "01-01", "periods": ["08:00-12:00", "14:00-18:00"]}]

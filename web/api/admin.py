@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from engine.errors import BadRequest
-from engine.services import audit, organisation
-from web.api import actor, bp, deps, int_arg, json_body
+from engine.people import audit, organisation
+from web.api.common import actor, bp, deps, int_arg, json_body
 
 
 def _object() -> dict:  # type: ignore[type-arg]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from engine.services import attachments
-from engine.services.attachments import MAX_FILES_PER_REQUEST, Upload
-from web.api import actor, bp, deps
+from engine.cases import attachments
+from engine.cases.attachments import MAX_FILES_PER_REQUEST, Upload
+from web.api.common import actor, bp, deps
 
 
 @bp.post("/cases/<case_no>/attachments")

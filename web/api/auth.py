@@ -7,9 +7,9 @@ from typing import Any
 from flask import jsonify, request
 
 from engine.errors import BadRequest, Forbidden
-from engine.services import accounts
-from engine.services.accounts import Actor
-from web.api import actor, bp, deps, json_body, public
+from engine.people import accounts
+from engine.people.accounts import Actor
+from web.api.common import actor, bp, deps, json_body, public
 
 
 def user_json(who: Actor) -> dict[str, Any]:

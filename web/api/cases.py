@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from engine.cases import actions, queries, reports
 from engine.errors import BadRequest
-from engine.services import case_actions, cases, ratelimit, reports
-from web.api import actor, bp, date_arg, deps, int_arg, json_body, public
+from engine.people import ratelimit
+from web.api.common import actor, bp, date_arg, deps, int_arg, json_body, public
 
 
 @bp.post("/reports")
@@ -28,30 +29,30 @@ def create_report():  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<case_no>")
 def get_case(case_no: str):  # type: ignore[no-untyped-def]
-    return jsonify(cases.get_case(deps(), actor(), case_no))
+    return jsonify(queries.get_case(deps(), actor(), case_no))
 
 
 @bp.get("/cases")
 def list_cases():  # type: ignore[no-untyped-def]
     args = request.args
-    flt = cases.CaseFilter(status=args.get("status") or None, district_code=args.get("district_code") or None,
+    flt = queries.CaseFilter(status=args.get("status") or None, district_code=args.get("district_code") or None,
                            department_code=args.get("department_code") or None,
                            date_from=date_arg("from"), date_to=date_arg("to"))
     page = int_arg("page", 1, 1, 100000)
     per_page = int_arg("per_page", deps().settings.page_size, 1, 200)
-    return jsonify(cases.list_cases(deps(), actor(), flt, page=page, per_page=per_page))
+    return jsonify(queries.list_cases(deps(), actor(), flt, page=page, per_page=per_page))
 
 
 @bp.post("/cases/<case_no>/messages/<name>")
 def send_message(case_no: str, name: str):  # type: ignore[no-untyped-def]
     """Send a message the case's process accepts (e.g. ``urge``); who may is in the BPMN."""
     body = request.get_json(silent=True)
-    result = case_actions.send_message(deps(), actor(), case_no, name, body if body is not None else {})
+    result = actions.send_message(deps(), actor(), case_no, name, body if body is not None else {})
     return jsonify(case_no=result.case_no, status=result.status)
 
 
 @bp.post("/cases/<case_no>/urge")
 def urge(case_no: str):  # type: ignore[no-untyped-def]
     """督办: a shift leader or leader urges the department handling the case."""
-    result = case_actions.send_message(deps(), actor(), case_no, "urge", json_body())
+    result = actions.send_message(deps(), actor(), case_no, "urge", json_body())
     return jsonify(case_no=result.case_no, status=result.status)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from engine.errors import BadRequest
-from engine.services import components, places, standards
-from web.api import bp, deps, float_arg, int_arg, public
+from engine.places import components, grids
+from engine.standards import filing
+from web.api.common import bp, deps, float_arg, int_arg, public
 
 
 def bbox_arg(required: bool = False) -> tuple[float, float, float, float] | None:
@@ -28,7 +29,7 @@ def bbox_arg(required: bool = False) -> tuple[float, float, float, float] | None
 @bp.get("/places/locate")
 def locate_place():  # type: ignore[no-untyped-def]
     """The grid, community, street and district of a point, its area class and inspector (422 outside)."""
-    result = places.locate_point(deps(), float_arg("lon"), float_arg("lat"), request.args.get("crs"))
+    result = grids.locate_point(deps(), float_arg("lon"), float_arg("lat"), request.args.get("crs"))
     return jsonify(result)
 
 
@@ -36,7 +37,7 @@ def locate_place():  # type: ignore[no-untyped-def]
 @public
 def category(code: str):  # type: ignore[no-untyped-def]
     """A class of the configured standard with its filing conditions, time limits and departments."""
-    return jsonify(standards.category_detail(deps(), code, request.args.get("standard") or None))
+    return jsonify(filing.category_detail(deps(), code, request.args.get("standard") or None))
 
 
 @bp.get("/components")

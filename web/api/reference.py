@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from engine.errors import BadRequest
-from engine.services import catalog, places
-from web.api import bp, deps, int_arg, public
+from engine.places import grids
+from engine.standards import catalog
+from web.api.common import bp, deps, int_arg, public
 
 
 @bp.get("/categories")
@@ -20,8 +21,8 @@ def departments():  # type: ignore[no-untyped-def]
     return jsonify(items=catalog.list_departments(deps()))
 
 
-@bp.get("/grids")
-def grids():  # type: ignore[no-untyped-def]
+@bp.get("/grids", endpoint="grids")
+def grids_geojson():  # type: ignore[no-untyped-def]
     """Unit grids as GeoJSON; ``bbox=minlon,minlat,maxlon,maxlat`` and ``district_code`` filter."""
     bbox = None
     if request.args.get("bbox"):
@@ -33,5 +34,5 @@ def grids():  # type: ignore[no-untyped-def]
             raise BadRequest("bbox must be minlon,minlat,maxlon,maxlat", fields={"bbox": "invalid"})
         bbox = parts
     limit = int_arg("limit", 5000, 1, 50000)
-    return jsonify(places.grids_geojson(deps(), bbox=bbox, district_code=request.args.get("district_code") or None,
+    return jsonify(grids.grids_geojson(deps(), bbox=bbox, district_code=request.args.get("district_code") or None,
                                         limit=limit))

@@ -7,8 +7,10 @@ from typing import Any
 from flask import jsonify, request
 
 from engine.errors import BadRequest, Forbidden
-from engine.services import calendar, notify, rules
-from web.api import actor, bp, deps, int_arg, json_body
+from engine.people import notify
+from engine.rules import tables
+from engine.time import city_calendar
+from web.api.common import actor, bp, deps, int_arg, json_body
 
 
 def _admin() -> str:
@@ -28,14 +30,14 @@ def _table_body() -> tuple[str, list[Any]]:
 @bp.get("/admin/tables/<key>/versions")
 def table_versions(key: str):  # type: ignore[no-untyped-def]
     _admin()
-    return jsonify(items=rules.list_versions(deps(), key), history=rules.history(deps(), key))
+    return jsonify(items=tables.list_versions(deps(), key), history=tables.history(deps(), key))
 
 
 @bp.get("/admin/tables/<key>")
 def table_active(key: str):  # type: ignore[no-untyped-def]
     _admin()
     version = request.args.get("version")
-    return jsonify(rules.get_version(deps(), key, int(version) if version and version.isdigit() else None))
+    return jsonify(tables.get_version(deps(), key, int(version) if version and version.isdigit() else None))
 
 
 @bp.post("/admin/tables/<key>/versions")
@@ -44,7 +46,7 @@ def table_upload(key: str):  # type: ignore[no-untyped-def]
     who = _admin()
     xml, examples = _table_body()
     note = json_body().get("note")
-    result = rules.upload(deps(), key, xml, examples, actor=who, note=note if isinstance(note, str) else None)
+    result = tables.upload(deps(), key, xml, examples, actor=who, note=note if isinstance(note, str) else None)
     return jsonify(result), 201 if result["created"] else 200
 
 
@@ -55,27 +57,27 @@ def table_dry_run(key: str):  # type: ignore[no-untyped-def]
     body = json_body()
     days = int_arg("days", 30, 1, 3650)
     if "version" in body:
-        stored = rules.get_version(deps(), key, int(body["version"]))
+        stored = tables.get_version(deps(), key, int(body["version"]))
         xml, examples, version = stored["dmn_xml"], stored["examples_list"], stored["version"]
     else:
         (xml, examples), version = _table_body(), None
-    return jsonify(rules.dry_run(deps(), key, xml, examples, days=days, actor=who, version=version))
+    return jsonify(tables.dry_run(deps(), key, xml, examples, days=days, actor=who, version=version))
 
 
 @bp.post("/admin/tables/<key>/versions/<int:version>/activate")
 def table_activate(key: str, version: int):  # type: ignore[no-untyped-def]
-    return jsonify(rules.activate(deps(), key, version, actor=_admin()))
+    return jsonify(tables.activate(deps(), key, version, actor=_admin()))
 
 
 @bp.post("/admin/tables/<key>/versions/<int:version>/rollback")
 def table_rollback(key: str, version: int):  # type: ignore[no-untyped-def]
-    return jsonify(rules.activate(deps(), key, version, actor=_admin(), rollback=True))
+    return jsonify(tables.activate(deps(), key, version, actor=_admin(), rollback=True))
 
 
 @bp.get("/admin/calendar")
 def calendar_status():  # type: ignore[no-untyped-def]
     _admin()
-    return jsonify(calendar.calendar_status(deps()))
+    return jsonify(city_calendar.calendar_status(deps()))
 
 
 @bp.put("/admin/calendar/years/<int:year>")
@@ -83,7 +85,7 @@ def calendar_year(year: int):  # type: ignore[no-untyped-def]
     """Load a year's holidays and make-up days: text/csv body, lines ``date,kind,name``."""
     who = _admin()
     text = request.get_data(as_text=True)
-    loaded = calendar.load_year(deps(), year, text, actor=who)
+    loaded = city_calendar.load_year(deps(), year, text, actor=who)
     return jsonify(year=loaded.year, holidays=loaded.holidays, workdays=loaded.workdays)
 
 
@@ -91,7 +93,7 @@ def calendar_year(year: int):  # type: ignore[no-untyped-def]
 def calendar_local_days():  # type: ignore[no-untyped-def]
     """Add local days (肉孜节, 古尔邦节, closures): text/csv body, lines ``date,kind,name``."""
     _admin()
-    return jsonify(loaded=calendar.load_local_days(deps(), request.get_data(as_text=True)))
+    return jsonify(loaded=city_calendar.load_local_days(deps(), request.get_data(as_text=True)))
 
 
 @bp.get("/notifications")

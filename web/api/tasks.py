@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from engine.cases import actions, tasks
 from engine.errors import BadRequest
-from engine.services import case_actions, tasks
-from web.api import actor, bp, deps, int_arg, json_body
+from web.api.common import actor, bp, deps, int_arg, json_body
 
 
 @bp.get("/tasks")
@@ -35,4 +35,4 @@ def reassign(task_id: str):  # type: ignore[no-untyped-def]
     if not isinstance(username, str) or not username:
         raise BadRequest("'username' is required", fields={"username": "required"})
     reason = body.get("reason") if isinstance(body.get("reason"), str) else None
-    return jsonify(case_actions.reassign_task(deps(), actor(), task_id, username, reason))
+    return jsonify(actions.reassign_task(deps(), actor(), task_id, username, reason))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from web.cli import main
+from web.cli.core import main
 
 
 @main.command()
@@ -13,6 +13,6 @@ from web.cli import main
 @click.option("--database", default=None, help="also run against this database URL (PostgreSQL)")
 def bench(quick: bool, as_json: bool, database: str | None) -> None:
     """Measure the engine against bare SpiffWorkflow, reads at scale and geocoding."""
-    from engine.bench import run_cli
+    from bench import run_cli
 
     run_cli(quick=quick, as_json=as_json, database=database)

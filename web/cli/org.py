@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from web.cli import _deps, friendly, main, users
-from web.cli.places import cli_admin
+from web.cli.core import _deps, cli_admin, friendly, main, users
 
 
 @main.group()
@@ -17,7 +16,7 @@ def departments() -> None:
 @friendly
 def departments_list() -> None:
     """List every department with its classes."""
-    from engine.services import organisation
+    from engine.people import organisation
 
     for d in organisation.list_departments(_deps(), cli_admin()):
         where = d["district_code"] or "city"
@@ -35,7 +34,7 @@ def departments_list() -> None:
 @friendly
 def departments_add(code: str, name: str, level: str, district_code: str | None, categories: tuple[str, ...]) -> None:
     """Add department CODE called NAME."""
-    from engine.services import organisation
+    from engine.people import organisation
 
     organisation.create_department(_deps(), cli_admin(), code=code, name=name, level=level,
                                    district_code=district_code, category_codes=list(categories))
@@ -50,7 +49,7 @@ def departments_add(code: str, name: str, level: str, district_code: str | None,
 @friendly
 def departments_update(code: str, name: str | None, categories: tuple[str, ...], active: bool | None) -> None:
     """Rename, (de)activate or set the classes of department CODE."""
-    from engine.services import organisation
+    from engine.people import organisation
 
     changes: dict[str, object] = {}
     if name is not None:
@@ -69,7 +68,7 @@ def departments_update(code: str, name: str | None, categories: tuple[str, ...],
 @friendly
 def users_grant(username: str, role: str) -> None:
     """Grant ROLE (role, role@district:650102 or role@department:water) to USERNAME."""
-    from engine.services import organisation
+    from engine.people import organisation
 
     organisation.grant_role(_deps(), cli_admin(), username, role)
     click.echo(f"{username}: granted {role}")
@@ -81,7 +80,7 @@ def users_grant(username: str, role: str) -> None:
 @friendly
 def users_revoke(username: str, role: str) -> None:
     """Revoke ROLE (with exactly that scope) from USERNAME."""
-    from engine.services import organisation
+    from engine.people import organisation
 
     organisation.revoke_role(_deps(), cli_admin(), username, role)
     click.echo(f"{username}: revoked {role}")
@@ -94,7 +93,7 @@ def users_revoke(username: str, role: str) -> None:
 @friendly
 def users_assign(username: str, grid_code: str | None, beat_code: str | None) -> None:
     """Make inspector USERNAME responsible for a grid or a whole beat."""
-    from engine.services import organisation
+    from engine.people import organisation
 
     count = organisation.assign_inspector(_deps(), cli_admin(), username, grid_code=grid_code, beat_code=beat_code)
     click.echo(f"{username} is the inspector of {count} grid(s)")

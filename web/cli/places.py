@@ -6,7 +6,6 @@ changes nothing. Long imports show a progress bar (on stderr).
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -17,17 +16,7 @@ from typing import Any
 import click
 
 from engine.errors import ImportRefused
-from engine.services.accounts import Actor, Grant
-from web.cli import _deps, friendly, main
-
-
-def cli_admin() -> Actor:
-    """The shell user, audited as ``cli:<login>``: whoever runs szcg on the server is its administrator."""
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "unknown"
-    return Actor(id=None, username=f"cli:{login}", display_name=f"command line ({login})", grants=(Grant("admin"),))
+from web.cli.core import _deps, cli_admin, friendly, main
 
 
 @contextmanager
@@ -84,8 +73,8 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @refusals
 def import_places(file: Path, level: str, replace: bool, drop_lower: bool) -> None:
     """Import FILE (GeoJSON polygons with properties code, name; grids also area_class, beat_code, inspector)."""
-    from engine.services.place_import import import_places as run
-    from engine.services.place_import import read_geojson
+    from engine.places.place_import import import_places as run
+    from engine.places.place_import import read_geojson
 
     if drop_lower and not replace:
         raise click.UsageError("--drop-lower needs --replace")
@@ -107,7 +96,7 @@ def import_places(file: Path, level: str, replace: bool, drop_lower: bool) -> No
 def import_components(file: Path, replace: bool, crs: str) -> None:
     """Import FILE: GeoJSON Point features or CSV with columns code, lon, lat [, category_code, name,
     owner_department, state]. Codes are 16-digit identifiers; points must lie in the code's district."""
-    from engine.services import components
+    from engine.places import components
 
     rows = components.read_components_file(file)
     with progress_bars() as progress:
@@ -123,7 +112,7 @@ def import_components(file: Path, replace: bool, crs: str) -> None:
 def import_categories(file: Path) -> None:
     """Import classes (columns kind, major_code, major_name, minor_code, minor_name [, note]); 4-digit
     minor codes are CJ/T 214-2007, 5-digit GB/T 47678.5-2026. Known classes are updated."""
-    from engine.services import catalog
+    from engine.standards import catalog
 
     count = catalog.import_categories(_deps(), cli_admin(), file)
     click.echo(f"categories: {count} classes loaded")
@@ -134,11 +123,11 @@ def import_categories(file: Path) -> None:
 @friendly
 @refusals
 def import_filing_conditions(file: Path) -> None:
-    """Import a filing standard in the layout of engine/data/case_standards.csv; each class in the
+    """Import a filing standard in the layout of engine/standards/data/case_standards.csv; each class in the
     file gets exactly the file's conditions (codes <category_code>-<n>)."""
-    from engine.services import standards
+    from engine.standards import filing
 
-    count = standards.import_conditions(_deps(), cli_admin(), file)
+    count = filing.import_conditions(_deps(), cli_admin(), file)
     click.echo(f"filing conditions: {count} loaded")
 
 
@@ -154,7 +143,7 @@ def export_group() -> None:
 @friendly
 def export_places(level: str, output: Path | None) -> None:
     """Write one level as GeoJSON (what `szcg import places` reads back)."""
-    from engine.services.place_import import export_places as run
+    from engine.places.place_import import export_places as run
 
     text = json.dumps(run(_deps(), level), ensure_ascii=False)
     if output is None:

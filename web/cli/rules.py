@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from web.cli import _deps, friendly, main
+from web.cli.core import _deps, friendly, main
 
 
 @main.group("rules")
@@ -19,9 +19,9 @@ def rules_group() -> None:
 @click.argument("key")
 def rules_list(key: str) -> None:
     """List the versions of table KEY."""
-    from engine.services import rules
+    from engine.rules import tables
 
-    for v in rules.list_versions(_deps(), key):
+    for v in tables.list_versions(_deps(), key):
         click.echo(f"v{v['version']:<4} {v['status']:<8} {v['uploaded_at']}  {v['uploaded_by']:<12} {v['note'] or ''}")
 
 
@@ -40,10 +40,10 @@ def _read(dmn: Path, examples: Path | None) -> tuple[str, list]:
 @friendly
 def rules_upload(key: str, dmn: Path, examples: Path | None, actor: str, note: str | None) -> None:
     """Check and store a new version of table KEY as a draft."""
-    from engine.services import rules
+    from engine.rules import tables
 
     xml, data = _read(dmn, examples)
-    result = rules.upload(_deps(), key, xml, data, actor=actor, note=note)
+    result = tables.upload(_deps(), key, xml, data, actor=actor, note=note)
     click.echo(("stored" if result["created"] else "unchanged,") + f" {key} v{result['version']} ({result['status']})")
 
 
@@ -55,10 +55,10 @@ def rules_upload(key: str, dmn: Path, examples: Path | None, actor: str, note: s
 @friendly
 def rules_dry_run(key: str, dmn: Path, days: int, actor: str) -> None:
     """Compare a candidate table with the active one on the cases of the last DAYS."""
-    from engine.services import rules
+    from engine.rules import tables
 
     xml, data = _read(dmn, None)
-    result = rules.dry_run(_deps(), key, xml, data, days=days, actor=actor)
+    result = tables.dry_run(_deps(), key, xml, data, days=days, actor=actor)
     click.echo(f"{result['changed']} of {result['cases']} cases of the last {days} days would decide differently")
     for row in result["sample"][:20]:
         click.echo(f"  {row['case_no']}: {row['before']} → {row['after']}")
@@ -72,9 +72,9 @@ def rules_dry_run(key: str, dmn: Path, days: int, actor: str) -> None:
 @friendly
 def rules_activate(key: str, version: int, actor: str, rollback: bool) -> None:
     """Make VERSION of table KEY the one the next decisions use."""
-    from engine.services import rules
+    from engine.rules import tables
 
-    rules.activate(_deps(), key, version, actor=actor, rollback=rollback)
+    tables.activate(_deps(), key, version, actor=actor, rollback=rollback)
     click.echo(f"{key} v{version} is active")
 
 
@@ -90,9 +90,9 @@ def calendar_group() -> None:
 @friendly
 def calendar_load_year(year: int, file: Path, actor: str) -> None:
     """Load YEAR's holidays and make-up working days (lines: date,kind,name)."""
-    from engine.services import calendar
+    from engine.time import city_calendar
 
-    loaded = calendar.load_year(_deps(), year, file.read_text(encoding="utf-8"), actor=actor)
+    loaded = city_calendar.load_year(_deps(), year, file.read_text(encoding="utf-8"), actor=actor)
     click.echo(f"{loaded.year}: {loaded.holidays} holidays, {loaded.workdays} make-up working days")
 
 
@@ -101,17 +101,17 @@ def calendar_load_year(year: int, file: Path, actor: str) -> None:
 @friendly
 def calendar_local_days(file: Path) -> None:
     """Add local days (肉孜节, 古尔邦节, closures; lines: date,kind,name)."""
-    from engine.services import calendar
+    from engine.time import city_calendar
 
-    click.echo(f"{calendar.load_local_days(_deps(), file.read_text(encoding='utf-8'))} local days loaded")
+    click.echo(f"{city_calendar.load_local_days(_deps(), file.read_text(encoding='utf-8'))} local days loaded")
 
 
 @calendar_group.command("status")
 def calendar_status() -> None:
     """Loaded years, local days, and years whose schedule is still missing."""
-    from engine.services import calendar
+    from engine.time import city_calendar
 
-    status = calendar.calendar_status(_deps())
+    status = city_calendar.calendar_status(_deps())
     click.echo(f"loaded years: {', '.join(str(y['year']) for y in status['loaded_years']) or 'none'}")
     click.echo(f"local days: {len(status['local_days'])}")
     if status["missing_years"]:

@@ -8,7 +8,6 @@ because it authenticates with bearer tokens, not cookies.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, request, url_for
@@ -16,12 +15,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
 
-from engine.clock import to_beijing
-from engine.services.attachments import MAX_FILES_PER_REQUEST
-from engine.services.deps import Deps
+from engine.cases.attachments import MAX_FILES_PER_REQUEST
+from engine.deps import Deps
 from web import i18n
 from web.pages import labels
 from web.pages.common import current_actor
+from web.pages.formatting import beijing, time_left
 from web.pages.forms import describe_data
 
 csrf = CSRFProtect()
@@ -45,31 +44,6 @@ def register(app: Flask) -> None:
 
     for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications):
         app.register_blueprint(module.bp)
-
-
-def beijing(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A time in Beijing time, as offices read it."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    shown = to_beijing(value)
-    return shown.strftime(fmt) if shown else ""
-
-
-def time_left(seconds: int | None) -> str:
-    """'2 d 3 h left' / 'overdue by 40 min'; empty without a limit."""
-    if seconds is None:
-        return _("no limit")
-    span = abs(seconds)
-    days, hours, minutes = span // 86400, span % 86400 // 3600, span % 3600 // 60
-    if days:
-        text = _("%(d)d d %(h)d h", d=days, h=hours)
-    elif hours:
-        text = _("%(h)d h %(m)d min", h=hours, m=minutes)
-    else:
-        text = _("%(m)d min", m=max(minutes, 1))
-    return _("%(t)s left", t=text) if seconds >= 0 else _("overdue by %(t)s", t=text)
 
 
 def _template_helpers(app: Flask, deps: Deps) -> None:

@@ -17,7 +17,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from engine.errors import Invalid
-from engine.services import calendar, rules
+from engine.rules import tables
+from engine.time import city_calendar
 from web.pages.common import actor, deps, login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -28,7 +29,7 @@ _WHERE = re.compile(r"^((?:(?:line|example|rule|column) [^,:]+(?:, )?)+): (.*)$"
 
 
 def _known(key: str) -> str:
-    if key not in rules.TABLE_KEYS:
+    if key not in tables.TABLE_KEYS:
         abort(404)
     return key
 
@@ -63,10 +64,10 @@ def _days() -> int:
 def _table_page(key: str, *, xml: str, examples: str, shown: dict[str, Any] | None = None,
                 result: dict[str, Any] | None = None, problems: list[dict[str, Any]] | None = None,
                 days: int = DEFAULT_DAYS, note: str = "", status: int = 200):  # type: ignore[no-untyped-def]
-    history = rules.history(deps(), key)
+    history = tables.history(deps(), key)
     return render_template("admin/table.html", key=key, xml=xml, examples=examples, shown=shown, result=result,
                            problems=problems or [], days=days, note=note,
-                           versions=list(reversed(rules.list_versions(deps(), key))),
+                           versions=list(reversed(tables.list_versions(deps(), key))),
                            history=list(reversed(history[-100:]))), status
 
 
@@ -74,8 +75,8 @@ def _table_page(key: str, *, xml: str, examples: str, shown: dict[str, Any] | No
 @login_required("admin")
 def index():  # type: ignore[no-untyped-def]
     """The console's front page: the tables with their active versions and the calendar's state."""
-    tables = {key: rules.list_versions(deps(), key) for key in rules.TABLE_KEYS}
-    return render_template("admin/index.html", tables=tables, status=calendar.calendar_status(deps()))
+    versions = {key: tables.list_versions(deps(), key) for key in tables.TABLE_KEYS}
+    return render_template("admin/index.html", tables=versions, status=city_calendar.calendar_status(deps()))
 
 
 @bp.get("/tables/<key>")
@@ -83,7 +84,7 @@ def index():  # type: ignore[no-untyped-def]
 def table(key: str):  # type: ignore[no-untyped-def]
     """The active version (or ``?version=N``) in the editor, with its versions and audit history."""
     version = request.args.get("version", "")
-    shown = rules.get_version(deps(), _known(key), int(version) if version.isdigit() else None)
+    shown = tables.get_version(deps(), _known(key), int(version) if version.isdigit() else None)
     return _table_page(key, xml=shown["dmn_xml"], examples=examples_text(shown["examples_list"]), shown=shown)
 
 
@@ -111,7 +112,7 @@ def check(key: str):  # type: ignore[no-untyped-def]
     if problems or examples is None:
         return _table_page(key, xml=xml, examples=text, problems=problems, days=days, note=note, status=422)
     try:
-        result = rules.dry_run(deps(), key, xml, examples, days=days, actor=actor().username)
+        result = tables.dry_run(deps(), key, xml, examples, days=days, actor=actor().username)
     except Invalid as exc:
         return _table_page(key, xml=xml, examples=text, problems=_problems(exc), days=days, note=note, status=422)
     return _table_page(key, xml=xml, examples=text, result=result, days=days, note=note)
@@ -126,7 +127,7 @@ def save(key: str):  # type: ignore[no-untyped-def]
     if problems or examples is None:
         return _table_page(key, xml=xml, examples=text, problems=problems, days=days, note=note, status=422)
     try:
-        made = rules.upload(deps(), key, xml, examples, actor=actor().username, note=note or None)
+        made = tables.upload(deps(), key, xml, examples, actor=actor().username, note=note or None)
     except Invalid as exc:
         return _table_page(key, xml=xml, examples=text, problems=_problems(exc), days=days, note=note, status=422)
     if made["created"]:
@@ -152,7 +153,7 @@ def rollback(key: str, version: int):  # type: ignore[no-untyped-def]
 
 def _activate(key: str, version: int, *, rollback: bool):  # type: ignore[no-untyped-def]
     try:
-        rules.activate(deps(), _known(key), version, actor=actor().username, rollback=rollback)
+        tables.activate(deps(), _known(key), version, actor=actor().username, rollback=rollback)
     except Invalid as exc:
         flash(_("Version %(v)d was refused: %(why)s", v=version, why="; ".join(
             p["reason"] for p in _problems(exc))), "error")
@@ -165,7 +166,7 @@ def _activate(key: str, version: int, *, rollback: bool):  # type: ignore[no-unt
 
 def _calendar_page(*, problems: list[dict[str, Any]] | None = None, form: str = "", values: dict[str, str] | None = None,
                    status: int = 200):  # type: ignore[no-untyped-def]
-    state = calendar.calendar_status(deps())
+    state = city_calendar.calendar_status(deps())
     return render_template("admin/calendar.html", state=state, problems=problems or [], failed_form=form,
                            values=values or {}), status
 
@@ -193,7 +194,7 @@ def calendar_year():  # type: ignore[no-untyped-def]
     try:
         if not raw_year.isdigit():
             raise Invalid("year must be a number", fields={"year": "invalid"})
-        loaded = calendar.load_year(deps(), int(raw_year), text, actor=actor().username)
+        loaded = city_calendar.load_year(deps(), int(raw_year), text, actor=actor().username)
     except Invalid as exc:
         return _calendar_page(problems=_problems(exc), form="year", values={"year": raw_year, "text": text},
                               status=422)
@@ -208,7 +209,7 @@ def calendar_local_days():  # type: ignore[no-untyped-def]
     """Add or replace local days (肉孜节, 古尔邦节, closures): lines ``date,kind,name``."""
     text = _posted_text()
     try:
-        count = calendar.load_local_days(deps(), text)
+        count = city_calendar.load_local_days(deps(), text)
     except Invalid as exc:
         return _calendar_page(problems=_problems(exc), form="local", values={"local_text": text}, status=422)
     flash(_("%(n)d local day(s) saved.", n=count), "ok")

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_babel import gettext as _
 
 from engine.errors import TooManyRequests, Unauthenticated
-from engine.services import signin
+from engine.people import signin
 from web.i18n import LOCALES
 from web.pages.common import current_actor, deps, landing_for, safe_next
 

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from engine.clock import BEIJING, as_utc
+from engine.cases import actions, attachments, views
+from engine.cases.queries import CaseFilter
 from engine.errors import BadRequest, Conflict, Invalid, NotFound, TaskNotReady
-from engine.services import attachments, case_actions, case_views
-from engine.services.cases import CaseFilter
+from engine.time.clock import BEIJING, as_utc
 from web.pages.common import actor, deps, login_required, uploads
 from web.pages.forms import photo_message
 from web.pages.xlsx import workbook_of
@@ -53,8 +53,8 @@ def _page() -> int:
 @login_required()
 def search():  # type: ignore[no-untyped-def]
     """Cases the user may read, filtered, newest first, a page at a time."""
-    result = case_views.search(deps(), actor(), case_filter(), page=_page(), per_page=deps().settings.page_size)
-    return render_template("cases/search.html", result=result, reference=case_views.reference(deps()),
+    result = views.search(deps(), actor(), case_filter(), page=_page(), per_page=deps().settings.page_size)
+    return render_template("cases/search.html", result=result, reference=views.reference(deps()),
                            args=request.args)
 
 
@@ -62,7 +62,7 @@ def search():  # type: ignore[no-untyped-def]
 @login_required()
 def export():  # type: ignore[no-untyped-def]
     """The same search as an Excel workbook (up to 10,000 cases)."""
-    result = case_views.export(deps(), actor(), case_filter())
+    result = views.export(deps(), actor(), case_filter())
     body = workbook_of(result["items"])
     stamp = deps().clock.now().astimezone(BEIJING).strftime("%Y%m%d-%H%M")
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -74,12 +74,12 @@ def export():  # type: ignore[no-untyped-def]
 def detail(case_no: str):  # type: ignore[no-untyped-def]
     """One case: summary, timeline, photos, map, duplicates and its open tasks."""
     who = actor()
-    case = case_views.case_detail(deps(), who, case_no)
+    case = views.case_detail(deps(), who, case_no)
     # 转派: for each open task whose role this user supervises, the people who could take it over.
-    reassign = {t["id"]: case_actions.eligible_assignees(deps(), who, t["id"])
-                for t in case["tasks"] if case_actions.may_reassign(deps(), who, t["lane"])}
-    may_urge = case_actions.may_send(deps(), who, case_no, "urge")
-    return render_template("cases/detail.html", case=case, reference=case_views.reference(deps()), errors={},
+    reassign = {t["id"]: actions.eligible_assignees(deps(), who, t["id"])
+                for t in case["tasks"] if actions.may_reassign(deps(), who, t["lane"])}
+    may_urge = actions.may_send(deps(), who, case_no, "urge")
+    return render_template("cases/detail.html", case=case, reference=views.reference(deps()), errors={},
                            reassign=reassign, may_urge=may_urge)
 
 
@@ -96,7 +96,7 @@ def urge(case_no: str):  # type: ignore[no-untyped-def]
         flash(_("Please write the urging instruction."), "error")
         return _back(case_no, "#urge")
     try:
-        case_actions.send_message(deps(), actor(), case_no, "urge", {"instruction": instruction[:2000]})
+        actions.send_message(deps(), actor(), case_no, "urge", {"instruction": instruction[:2000]})
     except Invalid:
         flash(_("Please write the urging instruction (at most 2000 characters)."), "error")
     except Conflict:
@@ -117,7 +117,7 @@ def reassign(case_no: str):  # type: ignore[no-untyped-def]
         flash(_("Choose who should take the task."), "error")
         return _back(case_no, "#tasks")
     try:
-        case_actions.reassign_task(deps(), actor(), task_id, username, reason)
+        actions.reassign_task(deps(), actor(), task_id, username, reason)
     except TaskNotReady:
         flash(_("The task was completed meanwhile; nothing was reassigned."), "error")
     except Invalid as exc:

@@ -9,11 +9,11 @@ from typing import Any
 from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.datastructures import FileStorage
 
+from engine.cases.attachments import MAX_FILES_PER_REQUEST, Upload
+from engine.deps import Deps
 from engine.errors import Forbidden, Unauthenticated
-from engine.services import signin
-from engine.services.accounts import Actor
-from engine.services.attachments import MAX_FILES_PER_REQUEST, Upload
-from engine.services.deps import Deps
+from engine.people import signin
+from engine.people.accounts import Actor
 
 
 def deps() -> Deps:

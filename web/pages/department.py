@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from engine.services import case_views
-from engine.services.inbox import InboxFilter, inbox
+from engine.cases import views
+from engine.cases.inbox import InboxFilter, inbox
 from web.pages import tasks as task_pages
 from web.pages.common import actor, deps, login_required
 
@@ -24,7 +24,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.get("/tasks/<task_id>")
 @login_required("handler")
 def task(task_id: str):  # type: ignore[no-untyped-def]
-    return task_pages.render_task(case_views.task_detail(deps(), actor(), task_id))
+    return task_pages.render_task(views.task_detail(deps(), actor(), task_id))
 
 
 @bp.post("/tasks/<task_id>")

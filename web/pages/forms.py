@@ -15,8 +15,8 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine.clock import BEIJING
 from engine.errors import Invalid
+from engine.time.clock import BEIJING
 
 WIDGETS = ("text", "textarea", "select", "radio", "checkbox", "number", "datetime", "date", "department", "file")
 

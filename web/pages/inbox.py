@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from engine.services import case_views
-from engine.services.inbox import InboxFilter, inbox, next_task_id, stage_counts
+from engine.cases import views
+from engine.cases.inbox import InboxFilter, inbox, next_task_id, stage_counts
 from web.pages.common import actor, deps, login_required
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -24,7 +24,7 @@ def index():  # type: ignore[no-untyped-def]
     page = inbox(deps(), actor(), inbox_filter(), after=request.args.get("after") or None,
                  limit=deps().settings.page_size)
     return render_template("inbox/index.html", page=page, counts=stage_counts(page),
-                           reference=case_views.reference(deps()))
+                           reference=views.reference(deps()))
 
 
 @bp.get("/next")

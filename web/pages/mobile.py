@@ -12,9 +12,9 @@ import secrets
 from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.cases import attachments, reports, views
+from engine.cases.inbox import InboxFilter, inbox
 from engine.errors import Invalid
-from engine.services import attachments, case_views, reports
-from engine.services.inbox import InboxFilter, inbox
 from web.pages import tasks as task_pages
 from web.pages.common import actor, deps, finish, login_required, uploads
 from web.pages.forms import photo_message, report_messages, report_payload
@@ -33,7 +33,7 @@ def home():  # type: ignore[no-untyped-def]
 def _report_page(typed: dict[str, str] | None = None, errors: dict[str, str] | None = None,
                  key: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     return render_template("mobile/report.html", values=typed or {}, errors=errors or {},
-                           key=key or secrets.token_urlsafe(16), reference=case_views.reference(deps())), status
+                           key=key or secrets.token_urlsafe(16), reference=views.reference(deps())), status
 
 
 @bp.get("/report")
@@ -73,7 +73,7 @@ def report():  # type: ignore[no-untyped-def]
 @bp.get("/tasks/<task_id>")
 @login_required("inspector")
 def task(task_id: str):  # type: ignore[no-untyped-def]
-    return task_pages.render_task(case_views.task_detail(deps(), actor(), task_id), template="mobile/task.html")
+    return task_pages.render_task(views.task_detail(deps(), actor(), task_id), template="mobile/task.html")
 
 
 @bp.post("/tasks/<task_id>")

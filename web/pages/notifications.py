@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.services import notify
+from engine.people import notify
 from web.pages.common import actor, deps, login_required, safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

@@ -6,8 +6,9 @@ import secrets
 
 from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
 
+from engine.cases import attachments, public, reports, views
 from engine.errors import BadRequest, Invalid, NotFound
-from engine.services import attachments, case_views, places, public, reports
+from engine.places import grids
 from web.pages.common import client_address, deps, finish, uploads
 from web.pages.forms import report_messages, report_payload
 
@@ -18,7 +19,7 @@ MAX_BBOX_DEGREES = 0.25  # the map asks for grids only when zoomed in
 def _report_page(typed: dict[str, str] | None = None, errors: dict[str, str] | None = None,
                  key: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     return render_template("public/report.html", values=typed or {}, errors=errors or {},
-                           key=key or secrets.token_urlsafe(16), reference=case_views.reference(deps())), status
+                           key=key or secrets.token_urlsafe(16), reference=views.reference(deps())), status
 
 
 @bp.get("/report")
@@ -68,8 +69,8 @@ def track_photo(code: str, attachment_id: int, variant: str):  # type: ignore[no
     return response
 
 
-@bp.get("/map/grids.json")
-def grids():  # type: ignore[no-untyped-def]
+@bp.get("/map/grids.json", endpoint="grids")
+def grids_json():  # type: ignore[no-untyped-def]
     """Unit grid outlines inside a small bounding box, for the maps (public information)."""
     try:
         minx, miny, maxx, maxy = (float(x) for x in request.args.get("bbox", "").split(","))
@@ -77,4 +78,4 @@ def grids():  # type: ignore[no-untyped-def]
         raise BadRequest("bbox must be minlon,minlat,maxlon,maxlat", fields={"bbox": "invalid"}) from None
     if not (0 <= maxx - minx <= MAX_BBOX_DEGREES and 0 <= maxy - miny <= MAX_BBOX_DEGREES):
         raise BadRequest("the box is too large; zoom in", fields={"bbox": "too large"})
-    return jsonify(places.grids_geojson(deps(), bbox=(minx, miny, maxx, maxy), limit=2000))
+    return jsonify(grids.grids_geojson(deps(), bbox=(minx, miny, maxx, maxy), limit=2000))

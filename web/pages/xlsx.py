@@ -10,11 +10,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from web.pages import labels
+from web.pages.formatting import beijing
 
 
 def workbook_of(items: list[dict[str, Any]]) -> bytes:
     """One sheet, one row per case, headers in the reader's language, times in Beijing time."""
-    from web.pages import beijing
 
     book = Workbook()
     sheet = book.active

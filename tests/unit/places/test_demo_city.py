@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import shapely
 
+from demo.places import CENTRAL_DISTRICTS, CITY_CENTRE, DemoCity, generate, load_districts
 from engine.places.codes import parent_code, validate_place_code
-from engine.places.demo_city import CENTRAL_DISTRICTS, CITY_CENTRE, DemoCity, generate, load_districts
 from engine.places.geocoder import Geocoder
 
 TOLERANCE = 1e-9  # degrees (~0.1 mm): clipping arithmetic may overshoot by an ulp or two

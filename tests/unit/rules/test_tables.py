@@ -1,4 +1,4 @@
-"""Accepting or refusing a decision table (engine.rules.check_table)."""
+"""Accepting or refusing a decision table (engine.rules.checks.check_table)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.rules import TableProblem, check_table
+from engine.rules.checks import TableProblem, check_table
 from tests.unit.rules.dmn_builder import ROUTING, Row, make_dmn
 
 WORKFLOWS = Path(__file__).resolve().parents[3] / "workflows"

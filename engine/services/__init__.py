@@ -1,1 +1,0 @@
-"""Use cases: one plain function each, called by the API, the pages, the CLI and tests."""

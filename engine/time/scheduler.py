@@ -1,0 +1,59 @@
+"""The APScheduler job that fires due timers: inside ``szcg run`` or alone as ``szcg scheduler``.
+
+One interval job asks the database what is due (engine.time.timers); it never scans
+workflows and keeps no state, so several scheduler processes against one PostgreSQL are safe
+(claims use SKIP LOCKED) and a restarted scheduler fires, once, whatever fell due while nothing
+ran — the first run starts immediately.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from engine.deps import Deps
+from engine.time.timers import fire_due
+
+log = logging.getLogger("szcg.scheduler")
+BATCH = 200
+
+
+def tick(deps: Deps) -> int:
+    """Fire everything due now, in batches; returns how many timers fired."""
+    total = 0
+    while True:
+        fired = fire_due(deps, BATCH)
+        total += sum(1 for f in fired if f.effect == "fired")
+        if len(fired) < BATCH:
+            break
+    if total:
+        log.info("fired %d timers", total)
+    return total
+
+
+def _add_job(scheduler: BackgroundScheduler | BlockingScheduler, deps: Deps) -> None:
+    scheduler.add_job(tick, "interval", args=[deps], seconds=deps.settings.scheduler_interval_seconds,
+                      id="szcg-timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+
+
+def start_background(deps: Deps) -> BackgroundScheduler:
+    """Start the timer job in a background thread of this process (``szcg run``)."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    _add_job(scheduler, deps)
+    scheduler.start()
+    log.info("scheduler started (every %ss)", deps.settings.scheduler_interval_seconds)
+    return scheduler
+
+
+def run_blocking(deps: Deps) -> None:
+    """Run the timer job in the foreground until interrupted (``szcg scheduler``)."""
+    scheduler = BlockingScheduler(timezone="UTC")
+    _add_job(scheduler, deps)
+    log.info("scheduler running alone (every %ss); Ctrl-C to stop", deps.settings.scheduler_interval_seconds)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("scheduler stopped")
