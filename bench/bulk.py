@@ -30,7 +30,6 @@ from sqlalchemy.schema import CreateIndex
 from bench.bulk_cases import STAGE_COLUMN, CityFacts, case_numbers, generate_cases, time_text
 from bench.common import Progress
 from bench.env import BenchDatabase
-from engine.processes.definitions import latest_definition_id
 from engine.store.models import Case, CaseEvent, Category, Department, Place, Task, User
 
 # When each kind of timeline line happens, as a column of the case summary.
@@ -163,7 +162,8 @@ def _facts(db: BenchDatabase) -> CityFacts:
         departments = s.execute(select(Department.code, Department.district_code)
                                 .where(Department.active.is_(True))).all()
         operator = s.scalar(select(User.id).where(User.username == "operator"))
-        definition_id = latest_definition_id(s, db.deps.settings.report_process)
+        definition_id = s.scalar(select(Case.definition_id).where(Case.status == "closed")
+                                 .order_by(Case.id.desc()).limit(1))
     by_district: dict[str, list[str]] = {}
     for code, district in departments:
         if district:

@@ -29,9 +29,9 @@ from sqlalchemy import select
 from bench.lifecycle import answer
 from engine.deps import Deps
 from engine.processes import bpmn_helpers
-from engine.processes.definitions import latest_definition_id, parsed_by_id
+from engine.processes.definitions import parsed_by_id
 from engine.runtime.workflow import ParsedProcess
-from engine.store.models import WorkflowState
+from engine.store.models import Case, WorkflowState
 from engine.time.clock import BEIJING
 
 
@@ -42,7 +42,10 @@ class Floor:
         self.runtime = deps.runtime
         self.settings = deps.settings.raw
         with deps.uow() as uow:
-            definition_id = latest_definition_id(uow.session, deps.settings.report_process)
+            # the process the engine's own bench cases run (chosen for them by process_selection)
+            definition_id = uow.session.scalar(select(Case.definition_id).order_by(Case.id.desc()).limit(1))
+            if definition_id is None:
+                raise RuntimeError("the floor copies the engine's process: run engine cases first")
             self.parsed: ParsedProcess = parsed_by_id(deps, uow.session, definition_id)
             state = uow.session.scalar(select(WorkflowState.state)
                                        .where(WorkflowState.definition_id == definition_id).limit(1))
@@ -110,8 +113,9 @@ class Floor:
 def _decision_tables(session: Any) -> dict[str, Any]:
     """The active decision tables, parsed once (empty before decision tables existed)."""
     try:
-        from engine.rules.tables import TABLE_KEYS, active_version
         from engine.runtime.dmn import parse_table
+        from engine.store.rules_models import DecisionTableVersion
     except ImportError:
         return {}
-    return {key: parse_table(active_version(session, key).dmn_xml) for key in TABLE_KEYS}
+    rows = session.scalars(select(DecisionTableVersion).where(DecisionTableVersion.status == "active"))
+    return {row.key: parse_table(row.dmn_xml) for row in rows}

@@ -36,10 +36,10 @@ app = create_app(settings)
 deps = app.extensions["szcg"]
 out = {"app_mb": rss()}
 from engine.places import grids
-from engine.processes.definitions import latest_definition_id, parsed_by_id
+from engine.processes.catalog import startable
 with deps.uow() as uow:
     index = grids.geocoder(deps, uow.session)
-    parsed_by_id(deps, uow.session, latest_definition_id(uow.session, deps.settings.report_process))
+    startable(deps, uow.session)  # every process a report can start, parsed
 out["grids"] = len(index)
 out["with_city_mb"] = rss()
 if grids_file != "-":

@@ -16,13 +16,15 @@ from engine.errors import Conflict, Invalid
 from engine.people.accounts import Actor
 from engine.places.components import check_component
 from engine.places.grids import CRS, locate, to_wgs84
-from engine.processes.definitions import latest_definition_id
+from engine.processes.selection import choose_process
 from engine.standards.catalog import find_category, split_category_code
 from engine.store.models import Case, Place
 from engine.time.clock import BEIJING
 
 SOURCES = ("inspector", "citizen", "hotline", "video", "leader", "media", "department")
-LIMITS = {"description": 2000, "address": 255, "reporter_name": 64, "reporter_phone": 32}
+LIMITS = {"description": 2000, "address": 255, "reporter_name": 64, "reporter_phone": 32, "process": 64,
+          "channel_type": 32}
+URGENCIES = ("normal", "urgent")
 _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
 
 
@@ -38,6 +40,10 @@ class ReportInput:
     reporter_phone: str | None = None
     self_handled: bool = False
     component_code: str | None = None  # the 部件 reported on (checked: registered, of this class)
+    process: str | None = None  # a dedicated channel's process (an emergency button), checked by role
+    channel_type: str | None = None  # the intake's own type: a 12345 order's 诉求类型, an alarm button
+    urgency: str = "normal"
+    injuries: int = 0  # people reported hurt (a missing manhole cover that has hurt someone)
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,11 @@ def parse_report(payload: Any) -> ReportInput:
     """
     if not isinstance(payload, dict):
         raise Invalid("the report must be a JSON object", fields={"_": "not an object"})
-    fields = {**_text_fields(payload), **_coordinate_fields(payload)}
+    fields = {**_text_fields(payload), **_coordinate_fields(payload), **_selection_fields(payload)}
     fields.update(_place_fields(payload))
     fields.update(_self_handled_field(payload))
     unknown = set(payload) - {"source", "category_code", "description", "lon", "lat", "crs", "component_code",
-                              "self_handled", *LIMITS}
+                              "self_handled", "urgency", "injuries", *LIMITS}
     for key in sorted(unknown):
         fields[key] = "unknown field"
     if fields:
@@ -72,7 +78,9 @@ def parse_report(payload: Any) -> ReportInput:
         description=payload["description"].strip(), lon=lon, lat=lat,
         address=_clean(payload.get("address")), reporter_name=_clean(payload.get("reporter_name")),
         reporter_phone=_clean(payload.get("reporter_phone")), component_code=_clean(payload.get("component_code")),
-        self_handled=payload.get("self_handled") is True,
+        self_handled=payload.get("self_handled") is True, process=_clean(payload.get("process")),
+        channel_type=_clean(payload.get("channel_type")), urgency=payload.get("urgency") or "normal",
+        injuries=int(payload.get("injuries") or 0),
     )
 
 
@@ -101,6 +109,18 @@ def _coordinate_fields(payload: dict[str, Any]) -> dict[str, str]:
             fields[key] = "required (a number, WGS84 degrees)"
         elif not -bound <= value <= bound:
             fields[key] = f"must be between -{bound} and {bound}"
+    return fields
+
+
+def _selection_fields(payload: dict[str, Any]) -> dict[str, str]:
+    """What the process_selection table reads besides the class: ``urgency`` and ``injuries``."""
+    fields = {}
+    if payload.get("urgency") is not None and payload["urgency"] not in URGENCIES:
+        fields["urgency"] = f"must be one of {', '.join(URGENCIES)}"
+    injuries = payload.get("injuries")
+    if injuries is not None and (isinstance(injuries, bool) or not isinstance(injuries, int)
+                                 or not 0 <= injuries <= 100_000):
+        fields["injuries"] = "must be a whole number of people, 0 or more"
     return fields
 
 
@@ -168,31 +188,42 @@ def _create(deps: Deps, actor: Actor, report: ReportInput, key: str | None) -> R
         if report.component_code:
             check_component(session, report.component_code, report.category_code)
         where = locate(deps, session, report.lon, report.lat)
-        definition_id = latest_definition_id(session, deps.settings.report_process)
+        chosen = choose_process(deps, session, actor, report.process, _selection_inputs(report, kind))
         now = deps.clock.now()
         case = Case(
             case_no=f"T{secrets.token_hex(6)}", tracking_code=_tracking_code(), idempotency_key=key,
-            definition_id=definition_id, source=report.source, standard=standard, kind=kind,
+            definition_id=chosen.process.definition_id, process_key=chosen.process.info.key,
+            channel_type=report.channel_type, injuries=report.injuries or None,
+            source=report.source, standard=standard, kind=kind,
             category_code=report.category_code, description=report.description, address=report.address,
             lon=report.lon, lat=report.lat, grid_code=where.grid_code, community_code=where.community_code,
             street_code=where.street_code, district_code=where.district_code, reporter_name=report.reporter_name,
-            reporter_phone=report.reporter_phone, reporter_id=actor.id, status="report", urgency="normal",
+            reporter_phone=report.reporter_phone, reporter_id=actor.id, status="report", urgency=chosen.urgency,
             area_class=_area_class(session, where.grid_code), component_code=report.component_code,
             reported_at=now, updated_at=now, return_count=0, rework_count=0,
         )
         session.add(case)
         session.flush()
-        case.case_no = f"{now.astimezone(BEIJING):%Y%m%d}{case.id:07d}"
+        case.case_no = f"{chosen.process.info.case_no_prefix}{now.astimezone(BEIJING):%Y%m%d}{case.id:07d}"
         step = Step.begin(deps, session, case, actor,
                           {**_start_data(case), "self_handled": report.self_handled})
         step.role = report.source if actor.has_role(report.source) else None
+        selected = {"selected_by": chosen.decided.provenance()} if chosen.decided is not None else {}
         step.add_event("report", comment=report.description,
                        data={"source": report.source, "category_code": report.category_code,
-                             "near_boundary": where.near_boundary})
+                             "near_boundary": where.near_boundary, "process": case.process_key, **selected,
+                             **({"channel_type": report.channel_type} if report.channel_type else {})})
         step.run()
         step.finish()
         uow.commit()
         return _result(case, created=True)
+
+
+def _selection_inputs(report: ReportInput, kind: str) -> dict[str, Any]:
+    minor = report.category_code[1:]
+    return {"source": report.source, "kind": kind, "category_code": report.category_code,
+            "major_code": minor[:2], "minor_code": minor, "urgency": report.urgency,
+            "channel_type": report.channel_type or "", "injuries": report.injuries}
 
 
 def _area_class(session: Any, grid_code: str) -> str | None:
@@ -206,6 +237,7 @@ def _start_data(case: Case) -> dict[str, Any]:
         "major_code": minor[:2], "minor_code": minor, "area_class": case.area_class or "B",
         "district_code": case.district_code, "street_code": case.street_code,
         "community_code": case.community_code, "grid_code": case.grid_code, "urgency": case.urgency,
+        "channel_type": case.channel_type or "", "injuries": case.injuries or 0,
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,7 +29,9 @@ from engine.store import revisions
 from engine.store.models import Case, Place
 from engine.store.rules_models import DecisionTableEvent, DecisionTableVersion
 
-TABLE_KEYS = ("dispatch_routing", "time_limits")
+# A table's key is its DMN decision id and its file name in workflows/ (``<key>.dmn``): a designer adds
+# a table by adding a file; nothing in Python lists them.
+TABLE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 _parsed: dict[int, DecisionTable] = {}
 _lock = threading.Lock()
 
@@ -99,8 +102,9 @@ def _audit(session: Session, key: str, version: int | None, action: str, actor: 
 
 
 def _refuse_if_invalid(key: str, xml: str, examples: Any) -> None:
-    if key not in TABLE_KEYS:
-        raise Invalid(f"unknown decision table '{key}' (known: {', '.join(TABLE_KEYS)})", fields={"key": "unknown"})
+    if not TABLE_KEY.match(key):
+        raise Invalid(f"'{key}' is not a decision table key (lower-case letters, digits and _)",
+                      fields={"key": "invalid"})
     if not isinstance(examples, list):
         raise Invalid("examples must be a JSON list of {inputs, expected}", fields={"examples": "not a list"})
     problems = check_table(xml, examples)
@@ -174,6 +178,19 @@ def _version_view(row: DecisionTableVersion) -> dict[str, Any]:
             "activated_by": row.activated_by, "note": row.note, "examples": len(row.examples)}
 
 
+def table_keys(deps: Deps) -> list[str]:
+    """Every table that has a version: those deployed from workflows/ and those uploaded since."""
+    with deps.uow() as uow:
+        return list(uow.session.scalars(select(DecisionTableVersion.key).distinct()
+                                        .order_by(DecisionTableVersion.key)))
+
+
+def require_table(deps: Deps, key: str) -> None:
+    """:raises NotFound: no version of ``key`` was ever stored (the console's pages for a table)."""
+    if key not in table_keys(deps):
+        raise NotFound(f"no decision table '{key}'; add workflows/{key}.dmn and run `szcg deploy`")
+
+
 def list_versions(deps: Deps, key: str) -> list[dict[str, Any]]:
     with deps.uow() as uow:
         rows = uow.session.scalars(select(DecisionTableVersion).where(DecisionTableVersion.key == key)
@@ -200,11 +217,14 @@ def history(deps: Deps, key: str) -> list[dict[str, Any]]:
 
 
 def case_inputs(case: Case, area_class: str | None) -> dict[str, Any]:
-    """The inputs both tables read, from a case row (the same names the BPMN passes)."""
+    """The inputs the tables read, from a case row (the same names the BPMN and the report pass)."""
     minor = case.category_code[1:]
     return {"kind": case.kind, "major_code": minor[:2], "minor_code": minor, "district_code": case.district_code,
             "area_class": area_class or case.area_class or "B", "source": case.source,
-            "filing_condition": case.filing_condition or "", "urgency": case.urgency or "normal"}
+            "filing_condition": case.filing_condition or "", "urgency": case.urgency or "normal",
+            "category_code": case.category_code, "channel_type": case.channel_type or "",
+            "injuries": case.injuries or 0, "process_key": case.process_key,
+            "response_level": case.response_level or ""}
 
 
 def dry_run(deps: Deps, key: str, xml: str, examples: list[Any], *, days: int, actor: str,
@@ -238,16 +258,14 @@ def dry_run(deps: Deps, key: str, xml: str, examples: list[Any], *, days: int, a
 
 
 def seed_from_files(deps: Deps, workflow_dir: Path, *, actor: str | None) -> list[dict[str, Any]]:
-    """Deploy ``workflows/<key>.dmn`` (+ ``<key>.examples.json``) for each table.
+    """Deploy every ``workflows/<key>.dmn`` (+ ``<key>.examples.json``).
 
     A table with no version yet is activated; a changed file is stored as a draft, so a
     deployment never silently overrides what an administrator activated in the console.
     """
     results = []
-    for key in TABLE_KEYS:
-        path = workflow_dir / f"{key}.dmn"
-        if not path.exists():
-            continue
+    for path in sorted(workflow_dir.glob("*.dmn")):
+        key = path.stem
         examples_path = workflow_dir / f"{key}.examples.json"
         examples = json.loads(examples_path.read_text(encoding="utf-8")) if examples_path.exists() else []
         with deps.uow() as uow:

@@ -20,7 +20,15 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.errors import DeployProblem
 from engine.runtime.scripting import ScriptRejected, compile_script
-from engine.runtime.workflow import MessageInfo, ParsedProcess, UserTaskInfo, end_event_specs, user_task_specs
+from engine.runtime.stages import stage_order
+from engine.runtime.workflow import (
+    MessageInfo,
+    ParsedProcess,
+    ProcessInfo,
+    UserTaskInfo,
+    end_event_specs,
+    user_task_specs,
+)
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
@@ -69,7 +77,43 @@ def parse_process(files: dict[str, str], key: str) -> ParsedProcess:
         status = _properties(end).get("caseStatus")
         if status:
             parsed.end_statuses[end.bpmn_id] = status
+    parsed.info = process_info(files, key, parsed)
     return parsed
+
+
+def _process_elements(files: dict[str, str]) -> dict[str, Any]:
+    found = {}
+    for xml in files.values():
+        root = etree.fromstring(xml.encode("utf-8"))
+        found.update({p.get("id"): p for p in root.iterfind("bpmn:process", NS)})
+    return found
+
+
+def _element_properties(element: Any) -> dict[str, str]:
+    """The element's own ``spiffworkflow:properties`` (not those of the elements inside it)."""
+    props = element.find("bpmn:extensionElements/spiffworkflow:properties", NS)
+    if props is None:
+        return {}
+    return {p.get("name"): p.get("value") or "" for p in props.iterfind("spiffworkflow:property", NS)}
+
+
+def _roles(text: str | None) -> tuple[str, ...]:
+    return tuple(r.strip() for r in (text or "").split(",") if r.strip())
+
+
+def process_info(files: dict[str, str], key: str, parsed: ParsedProcess) -> ProcessInfo:
+    """The process's own declaration: names, who may start it, its case number prefix, its limits table."""
+    processes = _process_elements(files)
+    element = processes[key]
+    props = _element_properties(element)
+    name = props.get("displayName") or element.get("name") or key
+    stage_of = {bpmn_id: info.stage for bpmn_id, info in parsed.user_tasks.items()}
+    return ProcessInfo(
+        key=key, name=name, name_en=props.get("displayNameEn") or name, start_roles=_roles(props.get("startRoles")),
+        case_no_prefix=props.get("caseNoPrefix", ""), limits_table=props.get("limitsTable") or "time_limits",
+        stages=tuple(stage_order(processes, key, stage_of)),
+        end_states=tuple(dict.fromkeys(parsed.end_statuses.values())),
+    )
 
 
 def _messages(files: dict[str, str]) -> dict[str, MessageInfo]:

@@ -71,6 +71,26 @@ class MessageInfo:
     form_key: str | None = None
 
 
+@dataclass(frozen=True)
+class ProcessInfo:
+    """What a process says of itself in its diagram (process-level ``spiffworkflow:properties``).
+
+    ``start_roles`` empty: the process is only called by others (a call activity), never started by a
+    report. ``stages`` are its user tasks' stages in the order a case meets them (from the start event
+    along the sequence flows, into subprocesses and called processes); ``end_states`` its ``caseStatus``
+    values. Nothing about a process is written in Python: a designer declares it here.
+    """
+
+    key: str
+    name: str
+    name_en: str
+    start_roles: tuple[str, ...] = ()
+    case_no_prefix: str = ""
+    limits_table: str = "time_limits"
+    stages: tuple[str, ...] = ()
+    end_states: tuple[str, ...] = ()
+
+
 @dataclass
 class ParsedProcess:
     """A deployed process version, parsed once per process and shared by all its cases."""
@@ -78,6 +98,7 @@ class ParsedProcess:
     key: str
     spec: Any
     subprocess_specs: dict[str, Any]
+    info: ProcessInfo | None = None
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     end_statuses: dict[str, str] = field(default_factory=dict)
     messages: dict[str, MessageInfo] = field(default_factory=dict)

@@ -165,6 +165,8 @@ class Case(Base):
         Index("ix_cases_district_closed_due", "district_code", "closed_at", "deadline_at", "handled_at"),
         # A handler's own case list counts the department's case ids from the index alone (0008).
         Index("ix_cases_department_id", "department_code", "id"),
+        # The case search by process (0009).
+        Index("ix_cases_process_reported", "process_key", "reported_at", "id"),
     )
 
     id: Mapped[IntPK]
@@ -172,6 +174,8 @@ class Case(Base):
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    process_key: Mapped[str] = mapped_column(String(64), server_default="")
+    channel_type: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(16))
     standard: Mapped[str] = mapped_column(String(24))
     kind: Mapped[str] = mapped_column(String(16))
@@ -221,6 +225,10 @@ class Case(Base):
     return_count: Mapped[int] = mapped_column(Integer, default=0)
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", name="fk_cases_linked_case"))
+    response_level: Mapped[str | None] = mapped_column(String(8))
+    injuries: Mapped[int | None] = mapped_column(Integer)
+    satisfaction: Mapped[str | None] = mapped_column(String(24))
     component_code: Mapped[str | None] = mapped_column(String(20), index=True)
     updated_at: Mapped[Timestamp]
     row_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -161,11 +161,16 @@ def process_ids() -> set[str]:
 
 
 def table_values() -> set[str]:
-    """String values the decision tables output (a routing level, a department code)."""
+    """String values the decision tables output other than a process key (a routing level, a department)."""
     values: set[str] = set()
     for path in (ROOT / "workflows").glob("*.dmn"):
-        for entry in re.findall(r"<outputEntry[^>]*>\s*<text>([^<]*)</text>", path.read_text(encoding="utf-8")):
-            values.update(re.findall(r'"([\w-]+)"', entry))
+        text = path.read_text(encoding="utf-8")
+        names = re.findall(r'<output\b[^>]*\bname="([^"]+)"', text)
+        for rule in re.findall(r"<rule\b.*?</rule>", text, re.S):
+            cells = re.findall(r"<outputEntry[^>]*>\s*<text>([^<]*)</text>", rule)
+            for name, cell in zip(names, cells, strict=False):
+                if name != "process_key":
+                    values.update(re.findall(r'"([\w-]+)"', cell))
     return values
 
 

@@ -29,7 +29,7 @@ _WHERE = re.compile(r"^((?:(?:line|example|rule|column) [^,:]+(?:, )?)+): (.*)$"
 
 
 def _known(key: str) -> str:
-    if key not in tables.TABLE_KEYS:
+    if key not in tables.table_keys(deps()):
         abort(404)
     return key
 
@@ -75,7 +75,7 @@ def _table_page(key: str, *, xml: str, examples: str, shown: dict[str, Any] | No
 @login_required("admin")
 def index():  # type: ignore[no-untyped-def]
     """The console's front page: the tables with their active versions and the calendar's state."""
-    versions = {key: tables.list_versions(deps(), key) for key in tables.TABLE_KEYS}
+    versions = {key: tables.list_versions(deps(), key) for key in tables.table_keys(deps())}
     return render_template("admin/index.html", tables=versions, status=city_calendar.calendar_status(deps()))
 
 
