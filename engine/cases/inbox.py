@@ -24,6 +24,8 @@ from engine.deps import Deps
 from engine.errors import BadRequest
 from engine.people.accounts import Actor
 from engine.people.authz import task_clause
+from engine.processes.catalog import stage_orders
+from engine.runtime.parsing import PRIORITIES
 from engine.store.models import Case, Category, Place, Task
 from engine.time.lights import Light, light_of
 
@@ -34,6 +36,7 @@ class InboxFilter:
     district_code: str | None = None
     category_code: str | None = None
     lane: str | None = None          # the department page shows handler tasks, 城管通 inspector tasks
+    process_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,13 @@ class InboxRow:
     due_at: datetime | None
     light: Light | None
     seconds_left: int | None
+    priority: int = 0
+    process_key: str = ""
+
+    @property
+    def emergency(self) -> bool:
+        """An emergency task (``priority="emergency"`` in its BPMN): shown on top, in its own colour."""
+        return self.priority >= PRIORITIES["emergency"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,7 @@ class InboxPage:
     next_cursor: str | None
     now: datetime
     filter: InboxFilter = field(default_factory=InboxFilter)
+    stage_order: tuple[str, ...] = ()  # the deployed processes' stages, in their order
 
 
 def _base_conditions(actor: Actor, flt: InboxFilter) -> list[ColumnElement[bool]]:
@@ -79,6 +90,8 @@ def _base_conditions(actor: Actor, flt: InboxFilter) -> list[ColumnElement[bool]
         conditions.append(Case.category_code == flt.category_code)
     if flt.lane:
         conditions.append(Task.lane == flt.lane)
+    if flt.process_key:
+        conditions.append(Case.process_key == flt.process_key)
     return conditions
 
 
@@ -118,7 +131,7 @@ def inbox(deps: Deps, actor: Actor, flt: InboxFilter | None = None, *, after: st
     conditions = _base_conditions(actor, flt)
     rows_query = (
         select(Task, Case.case_no, Case.status, Case.category_code, Case.address, Case.description, Case.urgency,
-               Category.minor_name, grid.name, district.name)
+               Category.minor_name, grid.name, district.name, Case.process_key)
         .join(Case, Case.id == Task.case_id)
         .outerjoin(Category, and_(Category.standard == Case.standard, Category.code == Case.category_code))
         .outerjoin(grid, grid.code == Task.grid_code)
@@ -141,16 +154,18 @@ def inbox(deps: Deps, actor: Actor, flt: InboxFilter | None = None, *, after: st
         top = uow.session.execute(top_query).all() if top_query is not None else []
         fetched = uow.session.execute(rows_query).all()
         counts = {stage: int(n) for stage, n in uow.session.execute(counts_query)}
+        order = tuple(dict.fromkeys(stage for _key, stages in sorted(stage_orders(deps, uow.session).items())
+                                    for stage in stages))
     rows = [_row(now, *r) for r in fetched[:limit]]
     more = len(fetched) > limit
     total = counts.get(flt.stage, 0) if flt.stage else sum(counts.values())
     return InboxPage(rows=[_row(now, *r) for r in top] + rows, counts=counts, total=total,
-                     next_cursor=encode_cursor(rows[-1]) if more else None, now=now, filter=flt)
+                     next_cursor=encode_cursor(rows[-1]) if more else None, now=now, filter=flt, stage_order=order)
 
 
 def _row(now: datetime, task: Task, case_no: str, status: str, category_code: str, address: str | None,
          description: str, urgency: str, category_name: str | None, grid_name: str | None,
-         district_name: str | None) -> InboxRow:
+         district_name: str | None, process_key: str) -> InboxRow:
     left = int((task.due_at - now).total_seconds()) if task.due_at else None
     return InboxRow(
         task_id=task.id, task_name=task.name, stage=task.stage, lane=task.lane, case_no=case_no, case_status=status,
@@ -158,7 +173,8 @@ def _row(now: datetime, task: Task, case_no: str, status: str, category_code: st
         district_name=district_name, grid_code=task.grid_code, grid_name=grid_name, address=address,
         description=description, department_code=task.department_code, urgency=urgency,
         created_at=task.created_at, warn_at=task.warn_at, due_at=task.due_at,
-        light=light_of(now, task.warn_at, task.due_at), seconds_left=left,
+        light=light_of(now, task.warn_at, task.due_at), seconds_left=left, priority=task.priority,
+        process_key=process_key,
     )
 
 
@@ -169,8 +185,8 @@ def next_task_id(deps: Deps, actor: Actor, lane: str | None = None) -> str | Non
 
 
 def stage_counts(page: InboxPage) -> list[tuple[str, int]]:
-    """Counts per stage in the process's order (unknown stages last, alphabetically)."""
-    order = ["register", "verify", "file", "dispatch", "handle", "check", "close"]
+    """Counts per stage in the processes' order (from their diagrams; unknown stages last, alphabetically)."""
+    order = page.stage_order
     known = [(s, page.counts[s]) for s in order if s in page.counts]
     rest = sorted((s, n) for s, n in page.counts.items() if s not in order)
     return known + rest

@@ -17,12 +17,12 @@ from sqlalchemy import Update, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.cases import duplicates
+from engine.cases import duplicates, notices
 from engine.deps import Deps
 from engine.errors import Conflict, NotFound, ProcessError, TaskNotReady
 from engine.people.accounts import Actor
 from engine.processes import bpmn_helpers
-from engine.processes.bpmn_helpers import RECORDABLE_FACTS, StepEffects
+from engine.processes.bpmn_helpers import COUNTED_FACTS, StepEffects
 from engine.processes.definitions import parsed_by_id
 from engine.rules import tables
 from engine.runtime.parsing import SCOPES
@@ -40,7 +40,8 @@ STAGE_TIMESTAMPS = {
     "handle": "handled_at", "check": "checked_at", "close": "closed_at",
 }
 # Task data that the case summary mirrors (set by forms such as file and dispatch, or by routing).
-MIRRORED_FIELDS = ("department_code", "urgency", "filing_condition", "level", "channel")
+MIRRORED_FIELDS = ("department_code", "urgency", "filing_condition", "level", "channel", "response_level",
+                   "satisfaction")
 # Facts that stamp a summary column the first time they are recorded.
 FACT_TIMESTAMPS = {"escalate": "escalated_at"}
 END_TIMESTAMPS = {"closed": "closed_at", "void": "voided_at"}
@@ -227,7 +228,9 @@ class Step:
         """The stage's limit counted from now (``time_limits`` decided once per step)."""
         if stage not in self._stage_limits:
             if self._limits is None:
-                self._limits = decide_limits(self.deps, self.session, self.case, self.known)
+                self._mirror(self.deps.runtime.data(self.workflow))  # e.g. a response level set by a script
+                table = self.parsed.info.limits_table if self.parsed.info else "time_limits"
+                self._limits = decide_limits(self.deps, self.session, self.case, self.known, table)
             self._stage_limits[stage] = stage_limit(self.deps, self.session, self._limits, stage, self.now,
                                                     self.known)
         return self._stage_limits[stage]
@@ -271,14 +274,17 @@ class Step:
         """Write facts, projection, summary and state; the caller commits."""
         self._mirror(self.deps.runtime.data(self.workflow))
         for fact, data in self.effects.facts:
-            counter = RECORDABLE_FACTS.get(fact)
+            counter = COUNTED_FACTS.get(fact)
             if counter:
                 setattr(self.case, counter, getattr(self.case, counter) + 1)
             if fact in FACT_TIMESTAMPS and getattr(self.case, FACT_TIMESTAMPS[fact]) is None:
                 setattr(self.case, FACT_TIMESTAMPS[fact], self.now)
             self.add_event(fact, data=data)
+        notices.publish_replies(self, self.effects.replies)
+        notices.send_alerts(self, self.effects.alerts)
         ready = self.deps.runtime.ready_user_tasks(self.workflow, self.parsed)
         self._project_tasks(ready)
+        notices.announce_tasks(self, self._new_tasks)
         end_status = self._update_status(ready)
         if self.effects.evaluate:
             self._evaluate()
@@ -375,7 +381,8 @@ class Step:
         stages = [
             {"stage": t.stage, "completed_at": t.completed_at.isoformat() if t.completed_at else None,
              "due_at": t.due_at.isoformat() if t.due_at else None,
-             "on_time": None if t.due_at is None or t.completed_at is None else t.completed_at <= t.due_at}
+             "on_time": None if t.due_at is None or t.completed_at is None else t.completed_at <= t.due_at,
+             "seconds": None if t.completed_at is None else round((t.completed_at - t.created_at).total_seconds())}
             for t in rows
         ]
         c = self.case
@@ -383,7 +390,8 @@ class Step:
                  "extensions": c.extension_count, "suspensions": c.suspension_count,
                  "suspended_seconds": c.suspended_seconds, "urges": c.urge_count, "overdue": c.overdue_count,
                  "escalated": c.escalated_at is not None, "channel": c.channel,
-                 "late_stages": sum(1 for s in stages if s["on_time"] is False)}
+                 "late_stages": sum(1 for s in stages if s["on_time"] is False),
+                 "process": c.process_key, **self.effects.evaluation}
         self.case.evaluated_at = self.now
         self.add_event("evaluate", data=facts, system=True)
 

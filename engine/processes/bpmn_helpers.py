@@ -9,29 +9,24 @@ transaction as the workflow state, so a failed step leaves no trace of them.
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-# Facts a process may record. Counted facts also increase a counter on the case row.
-RECORDABLE_FACTS = {
+# A process may record any fact named like an identifier (``record("under_control")``): a designer's
+# new process needs no Python for its facts. These few also count on the case row, for evaluation.
+COUNTED_FACTS = {
     "return": "return_count",
     "rework": "rework_count",
     "extension": "extension_count",
     "suspension": "suspension_count",
     "urge": "urge_count",
-    "return_refused": None,
-    "extension_refused": None,
-    "suspension_refused": None,
-    "resume": None,
-    "escalate": None,
-    "coordinate": None,
-    "self_handled": None,
-    "void": None,
-    "void_refused": None,
-    "note": None,
-    "auto_dispatch": None,
 }
+FACT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+# Facts the timeline writes itself: a process may not record them, or a case could fake its own history.
+RESERVED_FACTS = frozenset({"report", "decide", "evaluate", "closed", "void", "warning", "overdue", "reassign",
+                            "reply", "alert", "linked_to", "linked_from", "duplicate_of", "duplicate_reported"})
 
 
 @dataclass
@@ -40,6 +35,9 @@ class StepEffects:
 
     facts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     evaluate: bool = False
+    evaluation: dict[str, Any] = field(default_factory=dict)  # the process's own evaluation facts
+    replies: list[str] = field(default_factory=list)  # public answers to the reporter
+    alerts: list[tuple[tuple[str, ...], str]] = field(default_factory=list)  # (roles, message)
     decide: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
     deadline: Callable[[str], str] | None = None
     clock: Callable[..., None] | None = None
@@ -65,17 +63,42 @@ def _effects() -> StepEffects:
         raise RuntimeError("BPMN helpers can only run inside a case step") from None
 
 
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if isinstance(v, str | int | float | bool)}
+
+
 def record(fact: str, **data: Any) -> bool:
-    """Record a fact in the case's timeline (and its counter): ``record("return")``."""
-    if fact not in RECORDABLE_FACTS:
-        raise ValueError(f"unknown fact '{fact}'; known: {', '.join(sorted(RECORDABLE_FACTS))}")
-    _effects().facts.append((fact, {k: v for k, v in data.items() if isinstance(v, str | int | float | bool)}))
+    """Record a fact in the case's timeline (and its counter, for the few counted): ``record("return")``."""
+    if not isinstance(fact, str) or not FACT_NAME.match(fact) or fact in RESERVED_FACTS:
+        raise ValueError(f"'{fact}' cannot be recorded: a fact is a lower-case name (a-z, 0-9, _) and not one of "
+                         f"the timeline's own ({', '.join(sorted(RESERVED_FACTS))})")
+    _effects().facts.append((fact, _plain(data)))
     return True
 
 
-def evaluate_case() -> bool:
-    """Mark the case for evaluation: its facts (on time per stage, reworks, returns) are stored."""
-    _effects().evaluate = True
+def evaluate_case(**facts: Any) -> bool:
+    """Mark the case for evaluation: its facts (on time and time taken per stage, reworks, returns, and
+    what the process adds — ``evaluate_case(satisfaction=satisfaction)``) are stored."""
+    effects = _effects()
+    effects.evaluate = True
+    effects.evaluation.update(_plain(facts))
+    return True
+
+
+def publish(text: str) -> bool:
+    """Answer the reporter: the text is shown on the public tracking page and sent to the reporter."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("publish() needs the answer's text")
+    _effects().replies.append(text.strip()[:2000])
+    return True
+
+
+def alert(roles: str, message: str) -> bool:
+    """Notify every holder of ``roles`` (comma separated) in the case's district or city-wide: ``alert("leader", …)``."""
+    names = tuple(r.strip() for r in str(roles).split(",") if r.strip())
+    if not names or not isinstance(message, str) or not message.strip():
+        raise ValueError("alert() needs roles and a message")
+    _effects().alerts.append((names, message.strip()[:500]))
     return True
 
 
@@ -112,7 +135,7 @@ def _clock(action: str, *args: Any) -> bool:
 
 def extend_deadline(amount: float, unit: str) -> bool:
     """Move the case's handling deadline later by ``amount`` ``unit`` (an approved 延期)."""
-    if unit not in ("working_minutes", "working_hours", "working_days", "hours"):
+    if unit not in ("working_minutes", "working_hours", "working_days", "hours", "minutes"):
         raise ValueError(f"unknown time unit '{unit}'")
     if not isinstance(amount, int | float) or isinstance(amount, bool) or amount <= 0:
         raise ValueError("an extension must be a positive number")
@@ -151,4 +174,6 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "resume_clock": resume_clock,
     "reset_clock": reset_clock,
     "district_center": district_center,
+    "publish": publish,
+    "alert": alert,
 }

@@ -35,7 +35,7 @@ NS = {"bpmn": BPMN_NS, "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.
 
 # Which scope a task has when its diagram does not say: who of a lane may take it.
 DEFAULT_SCOPE = {"inspector": "grid", "handler": "department"}
-PRIORITIES = {"low": -10, "normal": 0, "high": 10}
+PRIORITIES = {"low": -10, "normal": 0, "high": 10, "emergency": 100}
 SCOPES = {"grid", "department", "district", "city"}
 _ISO_DURATION = re.compile(r"^R?\d*/?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 
@@ -71,6 +71,7 @@ def parse_process(files: dict[str, str], key: str) -> ParsedProcess:
             department_key=props.get("departmentKey", "department_code"),
             scope_key=props.get("scopeFrom") or None,
             side_task=props.get("sideTask", "").lower() in ("true", "1", "yes"),
+            notify=props.get("notify", "").lower() in ("true", "1", "yes"),
         )
     parsed.messages = _messages(files)
     for end in end_event_specs(parsed):

@@ -59,6 +59,7 @@ class UserTaskInfo:
     department_key: str = "department_code"
     scope_key: str | None = None
     side_task: bool = False
+    notify: bool = False  # tell the task's candidates when it becomes ready (an escalation)
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,8 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "id"),)
 
     id: Mapped[IntPK]
-    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
+    # None for a message to someone without an account (an answer to a citizen's phone).
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]

@@ -48,9 +48,9 @@ def extend(deps: Deps, session: Session, case: Case, amount: float, unit: str) -
     """Move the deadline (and its warning) later by working (or continuous) time."""
     if case.deadline_at is None:
         raise ProcessError("there is no handling deadline to extend")
-    calendar, cal_unit = work_calendar(deps, session), CALENDAR_UNIT[unit]
-    due = calendar.extend(case.deadline_at, amount, cal_unit)
-    warn = calendar.extend(case.deadline_warn_at or case.deadline_at, amount, cal_unit)
+    calendar, (cal_unit, factor) = work_calendar(deps, session), CALENDAR_UNIT[unit]
+    due = calendar.extend(case.deadline_at, amount * factor, cal_unit)
+    warn = calendar.extend(case.deadline_warn_at or case.deadline_at, amount * factor, cal_unit)
     case.deadline_at, case.deadline_warn_at = due.at, warn.at
     case.deadline_provisional = case.deadline_provisional or due.provisional
 
@@ -67,7 +67,7 @@ def resume(deps: Deps, session: Session, case: Case, now: datetime) -> None:
         raise ProcessError("the case is not suspended")
     paused_at = case.suspended_at
     if case.deadline_at is not None and case.clock_unit in CALENDAR_UNIT:
-        calendar, cal_unit = work_calendar(deps, session), CALENDAR_UNIT[case.clock_unit]
+        calendar, (cal_unit, _factor) = work_calendar(deps, session), CALENDAR_UNIT[case.clock_unit]
         case.deadline_at = calendar.resume(case.deadline_at, paused_at, now, cal_unit).at
         if case.deadline_warn_at is not None:
             case.deadline_warn_at = calendar.resume(case.deadline_warn_at, paused_at, now, cal_unit).at

@@ -17,9 +17,10 @@ from engine.rules import tables
 from engine.store.models import Case
 from engine.time.city_calendar import work_calendar
 
-# The decision table speaks the glossary's units; the calendar names working minutes "minutes".
-CALENDAR_UNIT = {"working_minutes": "minutes", "working_hours": "working_hours", "working_days": "working_days",
-                 "hours": "hours"}
+# The decision tables speak the glossary's units; the calendar names working minutes "minutes" and
+# counts continuous time in hours, so continuous ``minutes`` (an emergency's acknowledgement) are 1/60 h.
+CALENDAR_UNIT = {"working_minutes": ("minutes", 1.0), "working_hours": ("working_hours", 1.0),
+                 "working_days": ("working_days", 1.0), "hours": ("hours", 1.0), "minutes": ("hours", 1 / 60)}
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,10 @@ def limit_inputs(case: Case) -> dict[str, Any]:
     return inputs
 
 
-def decide_limits(deps: Deps, session: Session, case: Case, known: dict[str, int] | None = None) -> tables.Decided:
-    return tables.decide(deps, session, "time_limits", limit_inputs(case), known)
+def decide_limits(deps: Deps, session: Session, case: Case, known: dict[str, int] | None = None,
+                  table: str = "time_limits") -> tables.Decided:
+    """Decide the case's limits with its process's table (``limitsTable`` in the BPMN, ``time_limits`` if none)."""
+    return tables.decide(deps, session, table, limit_inputs(case), known)
 
 
 def stage_limit(deps: Deps, session: Session, decided: tables.Decided, stage: str, start: datetime,
@@ -52,7 +55,7 @@ def stage_limit(deps: Deps, session: Session, decided: tables.Decided, stage: st
     if value in (None, "") or unit not in CALENDAR_UNIT:
         return None
     calendar = work_calendar(deps, session, known)
-    cal_unit = CALENDAR_UNIT[unit]
-    due = calendar.add(start, float(value), cal_unit)
+    cal_unit, factor = CALENDAR_UNIT[unit]
+    due = calendar.add(start, float(value) * factor, cal_unit)
     warn = calendar.warning_at(start, due, deps.settings.warning_ratio, cal_unit)
     return StageLimit(float(value), unit, due.at, warn.at, due.provisional, decided.provenance())

@@ -36,9 +36,14 @@ def upgrade() -> None:
     op.execute("UPDATE cases SET process_key = (SELECT d.key FROM process_definitions d "
                "WHERE d.id = cases.definition_id)")
     op.create_index("ix_cases_process_reported", "cases", ["process_key", "reported_at", "id"])
+    with op.batch_alter_table("outbox") as batch:  # an answer to a citizen's phone has no notification
+        batch.alter_column("notification_id", existing_type=sa.Integer(), nullable=True)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM outbox WHERE notification_id IS NULL")
+    with op.batch_alter_table("outbox") as batch:
+        batch.alter_column("notification_id", existing_type=sa.Integer(), nullable=False)
     op.drop_index("ix_cases_process_reported", table_name="cases")
     with op.batch_alter_table("cases") as batch:
         batch.drop_constraint("fk_cases_linked_case", type_="foreignkey")
