@@ -453,7 +453,7 @@ def layout_process(process: etree._Element, top: float) -> tuple[Layout, list[tu
     out = Layout()
     out.absorb(lay, left, top)
     lane_boxes, y = [], top
-    for (lid, _, _), h in zip(lanes, heights, strict=True):
+    for (lid, _, _), h in zip(lanes, heights[:len(lanes)], strict=True):
         lane_boxes.append((lid, Box(ORIGIN_X + POOL_HEADER, y, width + LANE_HEADER, h)))
         y += h
     pool = Box(ORIGIN_X, top, width + POOL_HEADER + (LANE_HEADER if lanes else 0), sum(heights))

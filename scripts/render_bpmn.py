@@ -47,10 +47,15 @@ PAGE = """<!doctype html>
       return {{ error: String(err.message || err), warnings: (err.warnings || []).map(w => w.message) }};
     }}
   }};
-  window.fit = function () {{
+  // fit-viewport first (it also updates the cached size), then the same fit with a margin
+  window.fit = function (margin) {{
     const canvas = window.viewer.get('canvas');
     canvas.resized();
     canvas.zoom('fit-viewport', 'auto');
+    const inner = canvas.viewbox().inner, W = window.innerWidth, H = window.innerHeight;
+    const scale = Math.min(1, (W - 2 * margin) / inner.width, (H - 2 * margin) / inner.height);
+    canvas.viewbox({{ x: inner.x - (W / scale - inner.width) / 2, y: inner.y - (H / scale - inner.height) / 2,
+                      width: W / scale, height: H / scale }});
   }};
 </script></body></html>
 """
@@ -86,7 +91,7 @@ def render(browser: Any, source: Path, out: Path, width: int = 1800) -> Path:
             height = int(result["height"] * scale) + 2 * MARGIN
             tight = min(width, int(result["width"] * scale) + 2 * MARGIN)
             page.set_viewport_size({"width": tight, "height": max(height, 120)})
-            page.evaluate("() => window.fit()")
+            page.evaluate("m => window.fit(m)", MARGIN)
             page.evaluate("() => document.fonts.ready.then(() => new Promise(requestAnimationFrame))")
             out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(out))
