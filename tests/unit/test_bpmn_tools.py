@@ -272,3 +272,26 @@ def test_check_and_force(laid_out: tuple[Path, str], layout: ModuleType, tmp_pat
 def test_existing_workflows_keep_a_complete_diagram(layout: ModuleType) -> None:
     for path in sorted((ROOT / "workflows").glob("*.bpmn")):
         assert layout.main([str(path), "--check"]) == 0, path.name
+
+
+def test_default_namespace_without_lanes_gets_a_pool(layout: ModuleType, tmp_path: Path) -> None:
+    """No prefix, no lanes, a call activity and a loop: the DI declares its own prefixes."""
+    plain = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+             f'<definitions xmlns="{BPMN}" id="d" targetNamespace="x">\n'
+             '  <process id="p" name="无泳道" isExecutable="true">\n'
+             '    <startEvent id="s"/><callActivity id="c" calledElement="other"/>\n'
+             '    <exclusiveGateway id="g"/><task id="t"/><endEvent id="e"/>\n'
+             '    <sequenceFlow id="f1" sourceRef="s" targetRef="c"/>\n'
+             '    <sequenceFlow id="f2" sourceRef="c" targetRef="g"/>\n'
+             '    <sequenceFlow id="f3" sourceRef="g" targetRef="e"/>\n'
+             '    <sequenceFlow id="f4" sourceRef="g" targetRef="t"/>\n'
+             '    <sequenceFlow id="f5" sourceRef="t" targetRef="c"/>\n'
+             '  </process>\n</definitions>\n')
+    path = tmp_path / "plain.bpmn"
+    path.write_text(plain, encoding="utf-8")
+    assert layout.main([str(path)]) == 0 and layout.main([str(path), "--check"]) == 0
+    root = etree.fromstring(path.read_bytes())
+    assert root.find(f"{{{BPMN}}}collaboration/{{{BPMN}}}participant").get("processRef") == "p"
+    shapes = bounds(root)
+    assert shapes["c"][2:] == (100.0, 80.0) and shapes["s"][2:] == (36.0, 36.0) and shapes["g"][2:] == (50.0, 50.0)
+    assert shapes["c"][0] < shapes["g"][0] < shapes["t"][0]  # the loop back does not move c right
