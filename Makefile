@@ -49,7 +49,7 @@ run: install assets demo
 
 test: install assets
 	@bash scripts/ensure_chromium.sh
-	$(BIN)/ruff check engine web demo bench tests migrations
+	$(BIN)/ruff check engine web demo bench tests migrations scripts
 	$(BIN)/pytest
 
 bench: install
