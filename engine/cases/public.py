@@ -64,6 +64,8 @@ def track(deps: Deps, client: str, code: str) -> dict[str, Any]:
                                                                     Category.code == case.category_code))
         names = dict(session.execute(select(Place.code, Place.name).where(
             Place.code.in_((case.district_code, case.street_code)))).all())
+        replies = session.execute(select(CaseEvent.at, CaseEvent.comment).where(
+            CaseEvent.case_id == case.id, CaseEvent.action == "reply").order_by(CaseEvent.id)).all()
         events = session.execute(select(CaseEvent.at, CaseEvent.action).where(
             CaseEvent.case_id == case.id, CaseEvent.action.in_(PUBLIC_ACTIONS)).order_by(CaseEvent.id)).all()
         photos = session.execute(select(Attachment.id, Attachment.kind).where(
@@ -74,4 +76,6 @@ def track(deps: Deps, client: str, code: str) -> dict[str, Any]:
             "reported_at": isoformat(case.reported_at), "closed_at": isoformat(case.closed_at),
             "timeline": [{"at": isoformat(at), "action": action} for at, action in events],
             "photos": [{"id": pid, "kind": kind} for pid, kind in photos],
+            # answers the process published for the reporter (publish() in its BPMN), oldest first
+            "replies": [{"at": isoformat(at), "text": text} for at, text in replies],
         }
