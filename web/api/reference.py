@@ -6,6 +6,7 @@ from flask import jsonify, request
 
 from engine.errors import BadRequest
 from engine.places import grids
+from engine.processes import catalog as processes
 from engine.standards import catalog
 from web.api.common import bp, deps, int_arg, public
 
@@ -14,6 +15,12 @@ from web.api.common import bp, deps, int_arg, public
 @public
 def categories():  # type: ignore[no-untyped-def]
     return jsonify(items=catalog.list_categories(deps(), request.args.get("standard") or None))
+
+
+@bp.get("/processes")
+def processes_list():  # type: ignore[no-untyped-def]
+    """The processes a report may start, each as its diagram declares it (names, start roles, stages)."""
+    return jsonify(items=processes.list_processes(deps()))
 
 
 @bp.get("/departments")

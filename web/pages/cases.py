@@ -41,7 +41,7 @@ def case_filter() -> CaseFilter:
         district_code=args.get("district") or None, street_code=args.get("street") or None,
         department_code=args.get("department") or None, category_code=args.get("category") or None,
         source=args.get("source") or None, date_from=_date("from"), date_to=_date("to", end=True),
-        overdue=args.get("overdue") == "1")
+        overdue=args.get("overdue") == "1", process_key=args.get("process") or None)
 
 
 def _page() -> int:
