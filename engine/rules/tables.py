@@ -32,7 +32,7 @@ from engine.store.rules_models import DecisionTableEvent, DecisionTableVersion
 # A table's key is its DMN decision id and its file name in workflows/ (``<key>.dmn``): a designer adds
 # a table by adding a file; nothing in Python lists them.
 TABLE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-_parsed: dict[int, DecisionTable] = {}
+_parsed: dict[tuple[int, str], DecisionTable] = {}
 _lock = threading.Lock()
 
 
@@ -54,10 +54,13 @@ def _digest(xml: str, examples: list[Any]) -> str:
 
 
 def _parsed_version(row: DecisionTableVersion) -> DecisionTable:
+    """The parsed table of a stored version, parsed once: keyed by id *and* content, because two
+    databases in one process (the tests, a restore next to the live one) reuse the same ids."""
+    key = (row.id, row.sha256)
     with _lock:
-        table = _parsed.get(row.id)
+        table = _parsed.get(key)
         if table is None:
-            table = _parsed[row.id] = parse_table(row.dmn_xml)
+            table = _parsed[key] = parse_table(row.dmn_xml)
         return table
 
 
