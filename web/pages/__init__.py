@@ -22,6 +22,7 @@ from web.pages import labels
 from web.pages.common import current_actor
 from web.pages.formatting import beijing, time_left
 from web.pages.forms import describe_data
+from web.pages.names import diagram_label, process_label
 
 csrf = CSRFProtect()
 
@@ -49,7 +50,8 @@ def register(app: Flask) -> None:
 def _template_helpers(app: Flask, deps: Deps) -> None:
     env = app.jinja_env
     env.filters.update(beijing=beijing, time_left=time_left)
-    env.globals.update(labels=labels, label=labels.label, LOCALES=i18n.LOCALES, describe_data=describe_data)
+    env.globals.update(labels=labels, label=diagram_label, process_label=process_label, LOCALES=i18n.LOCALES,
+                       describe_data=describe_data)
     # Macros are imported without the request context, so what maps need is a global.
     env.globals["map_settings"] = {"tiles": deps.settings.map_tile_url,
                                    "attribution": deps.settings.map_tile_attribution,
