@@ -12,7 +12,7 @@ from engine.deps import Deps
 from engine.errors import Forbidden, Invalid, NotFound
 from engine.people.accounts import Actor
 from engine.people.authz import case_clause, listable, may_see_personal_data
-from engine.store.models import Case, CaseEvent, Task
+from engine.store.models import Case, CaseEvent, ProcessDefinition, Task
 from engine.time.clock import as_utc, isoformat
 from engine.time.lights import light_of
 
@@ -62,6 +62,7 @@ def get_case(deps: Deps, actor: Actor, case_no: str) -> dict[str, Any]:
         tasks = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "open"))
         body = case_summary(case, personal=may_see_personal_data(actor))
         body["linked_case_no"] = linked_case_no(session, case)
+        body["process_version"] = process_version(session, case)
         now = deps.clock.now()
         body["tasks"] = [{"id": t.id, "stage": t.stage, "name": t.name, "lane": t.lane,
                           "created_at": isoformat(t.created_at), "warn_at": isoformat(t.warn_at),
@@ -76,6 +77,11 @@ def linked_case_no(session: Any, case: Case) -> str | None:
     if case.linked_case_id is None:
         return None
     return session.scalar(select(Case.case_no).where(Case.id == case.linked_case_id))
+
+
+def process_version(session: Any, case: Case) -> int | None:
+    """The version of its process the case runs on (new versions apply to new cases only)."""
+    return session.scalar(select(ProcessDefinition.version).where(ProcessDefinition.id == case.definition_id))
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,7 @@ def case_detail(deps: Deps, actor: Actor, case_no: str) -> dict[str, Any]:
         body = queries.case_summary(case, personal=may_see_personal_data(actor))
         body["id"] = case.id
         body["linked_case_no"] = queries.linked_case_no(session, case)
+        body["process_version"] = queries.process_version(session, case)
         category = session.scalar(select(Category).where(Category.standard == case.standard,
                                                          Category.code == case.category_code))
         body["category_name"] = category.minor_name if category else None

@@ -46,6 +46,7 @@ def test_a_dispatcher_escalates_a_case_to_an_emergency_and_both_timelines_say_so
     old = api.get(f"/api/v1/cases/{first}", "shift_leader").get_json()
     assert (new["linked_case_no"], old["linked_case_no"]) == (first, made["case_no"])
     assert (new["process_key"], new["response_level"], new["injuries"]) == ("emergency_incident", "III", 1)
+    assert (new["process_version"], old["process_key"], old["process_version"]) == (1, "case_lifecycle", 1)
     linked_from = [e for e in new["timeline"] if e["action"] == "linked_from"]
     linked_to = [e for e in old["timeline"] if e["action"] == "linked_to"]
     assert linked_from[0]["data"]["case_no"] == first and linked_to[0]["data"]["case_no"] == made["case_no"]
