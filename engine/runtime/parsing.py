@@ -114,6 +114,7 @@ def process_info(files: dict[str, str], key: str, parsed: ParsedProcess) -> Proc
         case_no_prefix=props.get("caseNoPrefix", ""), limits_table=props.get("limitsTable") or "time_limits",
         stages=tuple(stage_order(processes, key, stage_of)),
         end_states=tuple(dict.fromkeys(parsed.end_statuses.values())),
+        public_stages=_roles(props.get("publicStages")),
     )
 
 

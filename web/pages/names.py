@@ -23,7 +23,7 @@ def diagram_names() -> dict[str, Any]:
 
 def diagram_label(table: dict[Any, Any], code: Any, fallback: str | None = None) -> str:
     """``labels.label``, with a stage no translation knows shown by its user task's name in the diagram."""
-    if table is labels.STAGES and code not in table and fallback is None:
+    if (table is labels.STAGES or table is labels.ACTIONS) and code not in table and fallback is None:
         fallback = diagram_names().get("stages", {}).get(code)
     return labels.label(table, code, fallback)
 
