@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from engine.cases import attachments, reports
 from engine.deps import Deps
-from engine.processes.definitions import parsed_by_id
 from engine.errors import Invalid, NotFound
 from engine.people import ratelimit
 from engine.people.accounts import ANONYMOUS
+from engine.processes.definitions import parsed_by_id
 from engine.store.models import Case, CaseEvent, Category, Place
 from engine.store.ui_models import Attachment
 from engine.time.clock import isoformat
