@@ -29,7 +29,7 @@ COUNTED_FACTS = {
 FACT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 # Facts the timeline writes itself: a process may not record them, or a case could fake its own history.
 RESERVED_FACTS = frozenset({"report", "decide", "evaluate", "closed", "void", "warning", "overdue", "reassign",
-                            "reply", "alert", "linked_to", "linked_from", "duplicate_of", "duplicate_reported"})
+                            "reply", "alert", "linked_to", "linked_from", "migrate", "duplicate_of", "duplicate_reported"})
 
 
 @dataclass
