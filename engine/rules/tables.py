@@ -99,12 +99,12 @@ def decide(deps: Deps, session: Session, key: str, inputs: dict[str, Any],
 # -- administration ---------------------------------------------------------------------
 
 
-def _audit(session: Session, key: str, version: int | None, action: str, actor: str, now: Any,
+def audit(session: Session, key: str, version: int | None, action: str, actor: str, now: Any,
            detail: dict[str, Any] | None = None) -> None:
     session.add(DecisionTableEvent(key=key, version=version, action=action, actor=actor, at=now, detail=detail))
 
 
-def _refuse_if_invalid(key: str, xml: str, examples: Any) -> None:
+def refuse_if_invalid(key: str, xml: str, examples: Any) -> None:
     if not TABLE_KEY.match(key):
         raise Invalid(f"'{key}' is not a decision table key (lower-case letters, digits and _)",
                       fields={"key": "invalid"})
@@ -125,7 +125,7 @@ def upload(deps: Deps, key: str, xml: str, examples: list[Any], *, actor: str, n
 
     :raises Invalid: with the rule number and reason of every problem; nothing is stored.
     """
-    _refuse_if_invalid(key, xml, examples)
+    refuse_if_invalid(key, xml, examples)
     digest = _digest(xml, examples)
     now = deps.clock.now()
     with deps.uow(write=True) as uow:
@@ -139,7 +139,7 @@ def upload(deps: Deps, key: str, xml: str, examples: list[Any], *, actor: str, n
         row = DecisionTableVersion(key=key, version=version, sha256=digest, dmn_xml=xml, examples=examples,
                                    status="draft", note=note, uploaded_at=now, uploaded_by=actor)
         s.add(row)
-        _audit(s, key, version, "upload", actor, now, {"note": note})
+        audit(s, key, version, "upload", actor, now, {"note": note})
         revisions.bump(s, TABLES_REVISION)
         if activate:
             _activate(s, row, actor, now, "activate")
@@ -152,14 +152,14 @@ def _activate(session: Session, row: DecisionTableVersion, actor: str, now: Any,
                                                                       DecisionTableVersion.status == "active")):
         current.status = "retired"
     row.status, row.activated_at, row.activated_by = "active", now, actor
-    _audit(session, row.key, row.version, action, actor, now)
+    audit(session, row.key, row.version, action, actor, now)
 
 
 def activate(deps: Deps, key: str, version: int, *, actor: str, rollback: bool = False) -> dict[str, Any]:
     """Make ``version`` the one every next decision uses (a rollback is activating an older one)."""
     with deps.uow(write=True) as uow:
         row = _get(uow.session, key, version)
-        _refuse_if_invalid(key, row.dmn_xml, row.examples)
+        refuse_if_invalid(key, row.dmn_xml, row.examples)
         _activate(uow.session, row, actor, deps.clock.now(), "rollback" if rollback else "activate")
         revisions.bump(uow.session, TABLES_REVISION)
         uow.commit()
@@ -237,7 +237,7 @@ def dry_run(deps: Deps, key: str, xml: str, examples: list[Any], *, days: int, a
     Returns how many of those cases would decide differently, with a sample — e.g. "these 37
     cases would have gone to another department". Stores nothing but the audit line.
     """
-    _refuse_if_invalid(key, xml, examples)
+    refuse_if_invalid(key, xml, examples)
     candidate = parse_table(xml)
     since = deps.clock.now() - timedelta(days=days)
     changed: list[dict[str, Any]] = []
@@ -255,7 +255,7 @@ def dry_run(deps: Deps, key: str, xml: str, examples: list[Any], *, days: int, a
                                 "rule_before": before.rule_number, "rule_after": after.rule_number})
         summary = {"cases": len(rows), "changed": len(changed), "days": days, "examples": len(examples),
                    "against_version": current.version}
-        _audit(s, key, version, "dry_run", actor, deps.clock.now(), summary)
+        audit(s, key, version, "dry_run", actor, deps.clock.now(), summary)
         uow.commit()
     return summary | {"sample": changed[:50]}
 
