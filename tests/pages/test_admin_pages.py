@@ -140,3 +140,20 @@ def test_calendar_warns_about_a_missing_year_refuses_bad_lines_and_loads_a_good_
     assert res.status_code == 303
     page = pages.get("/admin/calendar").get_data(as_text=True)
     assert "已保存 1 个本地节假日" in page and "肉孜节" in page
+
+
+def test_checking_a_limits_table_shows_what_it_would_have_done_to_the_on_time_rates(pages, deps, clock):
+    from tests.integration.test_whatif import beijing, candidate, handled_at
+
+    handled_at(deps, clock, beijing(2026, 3, 10, 18, 0))
+    clock.set(beijing(2026, 3, 12, 10, 0))
+    xml, examples = candidate()
+    pages.login("admin")
+    url = "/admin/tables/time_limits"
+    res = pages.post(f"{url}/check", {"dmn": xml, "examples": json.dumps(examples, ensure_ascii=False), "days": "7"},
+                     token_from=url)
+    html = res.get_data(as_text=True)
+    assert res.status_code == 200 and 'id="what-if"' in html
+    assert "100.0% → 75.0%" in html  # 3 of 4 stage tasks stay on time; the handling becomes late
+    stage_table = html[html.index("what-if-stage"):html.index("</table>", html.index("what-if-stage"))]
+    assert "处置" in stage_table and "0.0%" in stage_table

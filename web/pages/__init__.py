@@ -50,6 +50,7 @@ def register(app: Flask) -> None:
 def _template_helpers(app: Flask, deps: Deps) -> None:
     env = app.jinja_env
     env.filters.update(beijing=beijing, time_left=time_left)
+    env.globals["pct"] = lambda share: "–" if share is None else f"{share:.1%}"
     env.globals.update(labels=labels, label=diagram_label, process_label=process_label, LOCALES=i18n.LOCALES,
                        describe_data=describe_data)
     # Macros are imported without the request context, so what maps need is a global.
