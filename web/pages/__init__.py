@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine.cases.attachments import MAX_FILES_PER_REQUEST
 from engine.deps import Deps
+from engine.processes import catalog
 from web import i18n
 from web.pages import labels
 from web.pages.common import current_actor
@@ -50,6 +51,7 @@ def register(app: Flask) -> None:
 def _template_helpers(app: Flask, deps: Deps) -> None:
     env = app.jinja_env
     env.filters.update(beijing=beijing, time_left=time_left)
+    env.globals["processes_for_tabs"] = lambda: catalog.list_processes(deps)
     env.globals["pct"] = lambda share: "–" if share is None else f"{share:.1%}"
     env.globals.update(labels=labels, label=diagram_label, process_label=process_label, LOCALES=i18n.LOCALES,
                        describe_data=describe_data)

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.cases import migration
 from engine.errors import Invalid
 from engine.rules import tables
 from engine.time import city_calendar, whatif
@@ -219,3 +220,35 @@ def calendar_local_days():  # type: ignore[no-untyped-def]
         return _calendar_page(problems=_problems(exc), form="local", values={"local_text": text}, status=422)
     flash(_("%(n)d local day(s) saved.", n=count), "ok")
     return redirect(url_for("admin.calendar_page"), code=303)
+
+
+@bp.get("/processes/<key>")
+@login_required("admin")
+def process_versions(key: str):  # type: ignore[no-untyped-def]
+    """A process's versions with their running cases, and the migration of running cases between them."""
+    return _process_page(key)
+
+
+def _process_page(key: str, report: Any = None, status: int = 200):  # type: ignore[no-untyped-def]
+    try:
+        versions = migration.versions(deps(), key)
+    except Invalid:
+        abort(404)
+    return render_template("admin/process.html", key=key, versions=versions, report=report,
+                           section="process:" + key), status
+
+
+@bp.post("/processes/<key>/migrations")
+@login_required("admin")
+def process_migrate(key: str):  # type: ignore[no-untyped-def]
+    """Dry-run (default) or run the migration of the running cases of one version to another."""
+    raw_to, raw_from = request.form.get("to_version", ""), request.form.get("from_version", "")
+    to_version = int(raw_to) if raw_to.isdigit() else None
+    from_version = int(raw_from) if raw_from.isdigit() else None
+    run = migration.migrate_cases if request.form.get("action") == "migrate" else migration.dry_run
+    try:
+        report = run(deps(), actor(), key, to_version, from_version=from_version)
+    except Invalid as exc:
+        flash(exc.message, "error")
+        return _process_page(key, status=422)
+    return _process_page(key, report.to_dict())
