@@ -14,11 +14,12 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.cases import migration
-from engine.errors import Invalid
+from engine.errors import DeployError, Invalid, NotFound
+from engine.processes import designer
 from engine.rules import tables
 from engine.time import city_calendar, whatif
 from web.pages.common import actor, deps, login_required
@@ -252,3 +253,54 @@ def process_migrate(key: str):  # type: ignore[no-untyped-def]
         flash(exc.message, "error")
         return _process_page(key, status=422)
     return _process_page(key, report.to_dict())
+
+
+@bp.get("/processes/<key>/design")
+@login_required("admin")
+def process_design(key: str):  # type: ignore[no-untyped-def]
+    """The BPMN modeler on the process's newest version, with szcg's properties and deploy's checks."""
+    try:
+        found = designer.source(deps(), actor(), key)
+    except NotFound:
+        abort(404)
+    return render_template("admin/design.html", key=key, source=found, section="process:" + key)
+
+
+@bp.post("/processes/<key>/design/check")
+@login_required("admin")
+def process_design_check(key: str):  # type: ignore[no-untyped-def]
+    """The problems `szcg deploy` would name for the edited file (JSON in, JSON out)."""
+    body = request.get_json(silent=True) or {}
+    try:
+        return jsonify(problems=designer.check(deps(), actor(), key, body.get("xml")))
+    except Invalid as exc:
+        return jsonify(problems=[{"file": None, "element": None, "reason": exc.message}]), 422
+
+
+@bp.post("/processes/<key>/design/deploy")
+@login_required("admin")
+def process_design_deploy(key: str):  # type: ignore[no-untyped-def]
+    """Deploy the edited file as a new version; nothing is stored if a check fails."""
+    body = request.get_json(silent=True) or {}
+    try:
+        return jsonify(designer.deploy_edit(deps(), actor(), key, body.get("xml"))), 201
+    except DeployError as exc:
+        return jsonify(problems=[p.to_dict() for p in exc.problems]), 422
+    except Invalid as exc:
+        return jsonify(problems=[{"file": None, "element": None, "reason": exc.message}]), 422
+
+
+@bp.get("/processes/<key>/compare")
+@login_required("admin")
+def process_compare(key: str):  # type: ignore[no-untyped-def]
+    """Two versions side by side: the newer drawn with what was added and changed highlighted."""
+    versions = migration.versions(deps(), key) if key else []
+    old = request.args.get("old", "")
+    new = request.args.get("new", "")
+    newest = versions[0]["version"] if versions else 1
+    try:
+        diff = designer.compare(deps(), actor(), key, int(old) if old.isdigit() else max(newest - 1, 1),
+                                int(new) if new.isdigit() else newest)
+    except NotFound:
+        abort(404)
+    return render_template("admin/compare.html", key=key, diff=diff, versions=versions, section="process:" + key)
