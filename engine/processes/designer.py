@@ -23,7 +23,7 @@ from engine.people import audit
 from engine.people.accounts import Actor
 from engine.processes.catalog import latest_versions
 from engine.processes.definitions import deploy
-from engine.runtime.parsing import check_bundle
+from engine.runtime.parsing import check_bundle, forms_used, parse_process, process_files
 from engine.store.models import ProcessDefinition
 
 MAX_XML = 2_000_000
@@ -148,3 +148,51 @@ def compare(deps: Deps, actor: Actor, key: str, old: int, new: int) -> dict[str,
         name = file_of(b.files, key)
         return {"key": key, "old": old, "new": new, "file": name, "old_xml": a.files.get(name, ""),
                 "new_xml": b.files[name], **diff_elements(a.files.get(name, ""), b.files[name], key)}
+
+
+def _process_forms(session: Session, key: str) -> tuple[dict[str, str], dict[str, Any], set[str]]:
+    files, forms = _bundle(session)
+    row = _version(session, key, None)
+    return files, forms, forms_used(parse_process(process_files(row.files, key), key))
+
+
+def forms_of(deps: Deps, actor: Actor, key: str) -> list[dict[str, Any]]:
+    """The forms the newest version of ``key`` uses, each with its document (to edit), by name."""
+    _admin(actor)
+    with deps.uow() as uow:
+        _files, forms, used = _process_forms(uow.session, key)
+    return [{"name": name, "form": forms.get(name), "missing": name not in forms} for name in sorted(used)]
+
+
+def _edited_forms(session: Session, key: str, name: str, doc: object) -> tuple[dict[str, str], dict[str, Any]]:
+    files, forms, used = _process_forms(session, key)
+    if name not in used:
+        raise Invalid(f"no task or message of '{key}' uses a form '{name}'", fields={"form": "unknown form"})
+    return files, {**forms, name: doc}
+
+
+def check_form(deps: Deps, actor: Actor, key: str, name: str, doc: object) -> list[dict[str, Any]]:
+    """Deploy's checks on the bundle with form ``name`` replaced: the form is valid JSON Schema, and every
+    user task still has its form (empty: fine)."""
+    _admin(actor)
+    with deps.uow() as uow:
+        files, forms = _edited_forms(uow.session, key, name, doc)
+    return [p.to_dict() for p in check_bundle(files, forms, ROLES)]
+
+
+def deploy_form(deps: Deps, actor: Actor, key: str, name: str, doc: object) -> dict[str, Any]:
+    """Deploy the edited form: a new version of every process that uses it; nothing if a check fails."""
+    _admin(actor)
+    with deps.uow() as uow:
+        files, forms = _edited_forms(uow.session, key, name, doc)
+    problems = check_bundle(files, forms, ROLES)
+    if problems:
+        raise DeployError(problems)
+    results = deploy(deps, files, forms, actor=actor.username)
+    mine = next(r for r in results if r.key == key)
+    with deps.uow(write=True) as uow:
+        audit.record(uow.session, actor, deps.clock.now(), "deploy_form", "process", key,
+                     {"form": name, "version": mine.version, "created": mine.created})
+        uow.commit()
+    return {"key": key, "form": name, "version": mine.version, "created": mine.created,
+            "deployed": [{"key": r.key, "version": r.version, "created": r.created} for r in results]}

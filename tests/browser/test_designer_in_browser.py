@@ -42,3 +42,25 @@ def test_a_designer_edits_checks_deploys_and_compares(browse, deps):
     assert "diff-changed" in (page.get_attribute('.djs-element[data-element-id="answer"]', "class") or "")
     browse.shot(page, "desktop-compare")
     assert page.js_errors == []
+
+
+def test_a_form_edit_previews_as_the_task_page_and_deploys(browse, deps):
+    page = browse.page()
+    browse.login(page, "admin")
+    page.goto("/admin/processes/service_request/forms/answer")
+    assert "答复内容（市民可见）" in page.inner_text("#form-preview")
+    text = page.input_value("#form-json")
+    page.fill("#form-json", text.replace("答复内容（市民可见）", "给市民的答复"))
+    page.wait_for_function("document.getElementById('form-editor').dataset.state === 'previewed'")
+    assert "给市民的答复" in page.inner_text("#form-preview")
+    assert page.locator("#form-preview textarea[name=answer]").count() == 1  # drawn by the task page's macro
+    page.fill("#form-json", text.replace('"type": "object"', '"type": "objekt"', 1))
+    page.wait_for_selector("#form-problems .flash-error")
+    assert "objekt" in page.inner_text("#form-problems")  # deploy's JSON Schema check names the bad value
+    page.fill("#form-json", text.replace("答复内容（市民可见）", "给市民的答复"))
+    page.wait_for_selector("#form-problems .flash-ok")
+    page.click("#form-deploy")
+    page.wait_for_function("document.getElementById('form-editor').dataset.state === 'deployed'")
+    assert page.get_attribute("#form-editor", "data-version") == "2"
+    browse.shot(page, "desktop-form-editor")
+    assert page.js_errors == []

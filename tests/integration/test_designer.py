@@ -51,3 +51,22 @@ def test_diff_elements_sees_added_removed_and_changed() -> None:
            '<bpmn:task id="a" name="A"/><bpmn:task id="b"/></bpmn:process></bpmn:definitions>')
     new = old.replace('name="A"', 'name="A2"').replace('<bpmn:task id="b"/>', '<bpmn:task id="c"/>')
     assert designer.diff_elements(old, new, "p") == {"added": ["c"], "removed": ["b"], "changed": ["a"]}
+
+
+def test_a_form_edit_is_checked_and_deployed_and_unknown_forms_are_refused(deps) -> None:
+    admin = actor(deps, "admin")
+    forms = {f["name"]: f for f in designer.forms_of(deps, admin, "service_request")}
+    assert set(forms) == {"register_request", "answer", "callback"} and not any(f["missing"] for f in forms.values())
+    doc = forms["answer"]["form"]
+    bad = {**doc, "schema": {**doc["schema"], "type": "objekt"}}
+    assert [p["file"] for p in designer.check_form(deps, admin, "service_request", "answer", bad)] == ["answer.json"]
+    with pytest.raises(DeployError):
+        designer.deploy_form(deps, admin, "service_request", "answer", bad)
+    better = {**doc, "title": "答复市民"}
+    assert designer.check_form(deps, admin, "service_request", "answer", better) == []
+    done = designer.deploy_form(deps, admin, "service_request", "answer", better)
+    assert (done["version"], done["created"]) == (2, True)
+    assert designer.forms_of(deps, admin, "service_request")[0]["form"]["title"] == "答复市民"
+    with pytest.raises(Invalid) as err:
+        designer.check_form(deps, admin, "service_request", "handle", better)
+    assert err.value.fields == {"form": "unknown form"}

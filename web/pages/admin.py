@@ -15,14 +15,16 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from engine.cases import migration
+from engine.cases import migration, views
 from engine.errors import DeployError, Invalid, NotFound
 from engine.processes import designer
 from engine.rules import tables
 from engine.time import city_calendar, whatif
 from web.pages.common import actor, deps, login_required
+from web.pages.forms import fields_of
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -236,7 +238,7 @@ def _process_page(key: str, report: Any = None, status: int = 200):  # type: ign
     except Invalid:
         abort(404)
     return render_template("admin/process.html", key=key, versions=versions, report=report,
-                           section="process:" + key), status
+                           forms=designer.forms_of(deps(), actor(), key), section="process:" + key), status
 
 
 @bp.post("/processes/<key>/migrations")
@@ -304,3 +306,58 @@ def process_compare(key: str):  # type: ignore[no-untyped-def]
     except NotFound:
         abort(404)
     return render_template("admin/compare.html", key=key, diff=diff, versions=versions, section="process:" + key)
+
+
+def _preview(key: str, name: str, doc: Any) -> tuple[str, list[dict[str, Any]]]:
+    """The form drawn exactly as the task page draws it, and deploy's problems with it."""
+    problems = designer.check_form(deps(), actor(), key, name, doc)
+    if any(p["file"] == f"{name}.json" for p in problems) or not isinstance(doc, dict):
+        return "", problems
+    locale = "en" if get_locale().language == "en" else "zh_CN"
+    fake = {"form": doc, "stage": name, "name": name, "case_no": "", "state": "open"}
+    html = render_template("admin/_form_preview.html", form=doc, task=fake, fields=fields_of(doc, locale),
+                           reference=views.reference(deps()), locale=locale)
+    return html, problems
+
+
+@bp.get("/processes/<key>/forms/<name>")
+@login_required("admin")
+def process_form(key: str, name: str):  # type: ignore[no-untyped-def]
+    """Edit one form of the process with a live preview drawn as the task page draws it."""
+    found = {f["name"]: f for f in designer.forms_of(deps(), actor(), key)}
+    if name not in found:
+        abort(404)
+    doc = found[name]["form"] or {"title": name, "schema": {"type": "object", "properties": {}}}
+    html, problems = _preview(key, name, doc)
+    return render_template("admin/form.html", key=key, name=name, text=json.dumps(doc, ensure_ascii=False, indent=2),
+                           preview=html, problems=problems, forms=sorted(found), section="process:" + key)
+
+
+def _posted_form() -> Any:
+    body = request.get_json(silent=True) or {}
+    try:
+        return json.loads(body.get("text") or "")
+    except ValueError as exc:
+        raise Invalid(_("The form is not valid JSON (line %(line)s: %(error)s).", line=getattr(exc, "lineno", "?"),
+                        error=getattr(exc, "msg", exc)), fields={"text": "not JSON"}) from None
+
+
+@bp.post("/processes/<key>/forms/<name>/preview")
+@login_required("admin")
+def process_form_preview(key: str, name: str):  # type: ignore[no-untyped-def]
+    try:
+        html, problems = _preview(key, name, _posted_form())
+    except Invalid as exc:
+        return jsonify(html="", problems=[{"file": f"{name}.json", "element": None, "reason": exc.message}]), 422
+    return jsonify(html=html, problems=problems)
+
+
+@bp.post("/processes/<key>/forms/<name>/deploy")
+@login_required("admin")
+def process_form_deploy(key: str, name: str):  # type: ignore[no-untyped-def]
+    try:
+        return jsonify(designer.deploy_form(deps(), actor(), key, name, _posted_form())), 201
+    except DeployError as exc:
+        return jsonify(problems=[p.to_dict() for p in exc.problems]), 422
+    except Invalid as exc:
+        return jsonify(problems=[{"file": f"{name}.json", "element": None, "reason": exc.message}]), 422
