@@ -42,7 +42,19 @@ def register(app: Flask) -> None:
     csrf.exempt(app.blueprints["api"])
     _template_helpers(app, deps)
 
-    from web.pages import admin, auth, cases, department, inbox, mobile, notifications, public, tasks
+    from web.pages import (  # noqa: F401  (routes of the admin blueprint)
+        admin,
+        admin_org,
+        admin_processes,
+        auth,
+        cases,
+        department,
+        inbox,
+        mobile,
+        notifications,
+        public,
+        tasks,
+    )
 
     for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications):
         app.register_blueprint(module.bp)
