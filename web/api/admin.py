@@ -6,7 +6,7 @@ from flask import jsonify, request
 
 from engine.errors import BadRequest
 from engine.people import audit, organisation
-from web.api.common import actor, bp, deps, int_arg, json_body
+from web.api.common import actor, after_arg, bp, deps, int_arg, json_body, list_json, page_json
 
 
 def _object() -> dict:  # type: ignore[type-arg]
@@ -18,7 +18,7 @@ def _object() -> dict:  # type: ignore[type-arg]
 
 @bp.get("/admin/departments")
 def admin_departments():  # type: ignore[no-untyped-def]
-    return jsonify(items=organisation.list_departments(deps(), actor()))
+    return list_json(organisation.list_departments(deps(), actor()), "code")
 
 
 @bp.post("/admin/departments")
@@ -79,6 +79,6 @@ def admin_assign_beat(beat_code: str):  # type: ignore[no-untyped-def]
 @bp.get("/admin/events")
 def admin_events():  # type: ignore[no-untyped-def]
     """The audit trail of administrators' changes, newest first."""
-    return jsonify(items=audit.list_events(deps(), actor(), target_type=request.args.get("target_type") or None,
-                                           target=request.args.get("target") or None,
-                                           limit=int_arg("limit", 100, 1, 1000)))
+    return page_json(audit.event_page(deps(), actor(), target_type=request.args.get("target_type") or None,
+                                      target=request.args.get("target") or None, after=after_arg(),
+                                      limit=int_arg("limit", 100, 1, 1000)))

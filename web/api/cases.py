@@ -7,7 +7,7 @@ from flask import jsonify, request
 from engine.cases import actions, queries, reports
 from engine.errors import BadRequest
 from engine.people import ratelimit
-from web.api.common import actor, bp, date_arg, deps, int_arg, json_body, public
+from web.api.common import actor, after_arg, bp, date_arg, deps, int_arg, json_body, paged, public
 
 
 @bp.post("/reports")
@@ -37,10 +37,13 @@ def list_cases():  # type: ignore[no-untyped-def]
     args = request.args
     flt = queries.CaseFilter(status=args.get("status") or None, district_code=args.get("district_code") or None,
                            department_code=args.get("department_code") or None,
-                           date_from=date_arg("from"), date_to=date_arg("to"))
+                           date_from=date_arg("from"), date_to=date_arg("to"),
+                           street_code=args.get("street_code") or None, category_code=args.get("category_code") or None,
+                           source=args.get("source") or None)
     page = int_arg("page", 1, 1, 100000)
-    per_page = int_arg("per_page", deps().settings.page_size, 1, 200)
-    return jsonify(queries.list_cases(deps(), actor(), flt, page=page, per_page=per_page))
+    per_page = int_arg("limit", int_arg("per_page", deps().settings.page_size, 1, 200), 1, 200)
+    body = queries.list_cases(deps(), actor(), flt, page=page, per_page=per_page, after=after_arg())
+    return paged(body, body["next"])
 
 
 @bp.post("/cases/<case_no>/messages/<name>")

@@ -7,12 +7,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 from engine.deps import Deps
 from engine.errors import BadRequest, Unauthenticated
 from engine.people import accounts
 from engine.people.accounts import ANONYMOUS, Actor
+from engine.store import paging
+from engine.store.paging import Page
 from engine.time.clock import BEIJING, as_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -91,3 +93,42 @@ def date_arg(name: str) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=BEIJING)
     return as_utc(value)
+
+
+def after_arg() -> str | None:
+    """The ``after`` cursor of a list (the ``next`` of the previous page)."""
+    raw = request.args.get("after")
+    if raw is not None and not 0 < len(raw) <= 500:
+        raise BadRequest("'after' must be the 'next' of the previous page", fields={"after": "invalid"})
+    return raw or None
+
+
+def next_url(cursor: str | None) -> str | None:
+    """This request's URL with ``after`` set to ``cursor`` (the other arguments kept)."""
+    if cursor is None:
+        return None
+    args = {k: v for k, v in request.args.items(multi=True) if k != "after"}
+    return url_for(request.endpoint or "", **(request.view_args or {}), **args, after=cursor, _external=True)
+
+
+def paged(body: dict[str, Any], cursor: str | None) -> Response:
+    """A list's JSON with ``next_url`` and an RFC 8288 ``Link: <…>; rel="next"`` header."""
+    link = next_url(cursor)
+    response = jsonify({**body, "next_url": link})
+    if link:
+        response.headers["Link"] = f'<{link}>; rel="next"'
+    return response
+
+
+def page_json(page: Page, **extra: Any) -> Response:
+    """The one shape of every list: ``items``, ``next``, ``next_url``, ``total``, ``total_exact``."""
+    return paged({"items": page.items, "next": page.next, "total": page.total, "total_exact": page.total_exact,
+                  **page.extra, **extra}, page.next)
+
+
+def list_json(items: list[dict[str, Any]], *key: str, limit_default: int = 100, limit_max: int = 1000,
+              extra: dict[str, Any] | None = None) -> Response:
+    """Page a short list the engine returned whole (sorted by ``key``) in the same shape."""
+    limit = int_arg("limit", limit_default, 1, limit_max)
+    page = paging.in_memory(items, lambda item: [item[k] for k in key], after=after_arg(), limit=limit)
+    return page_json(page, **(extra or {}))

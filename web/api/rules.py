@@ -10,7 +10,7 @@ from engine.errors import BadRequest, Forbidden
 from engine.people import notify
 from engine.rules import tables
 from engine.time import city_calendar
-from web.api.common import actor, bp, deps, int_arg, json_body
+from web.api.common import actor, after_arg, bp, deps, int_arg, json_body, list_json, page_json
 
 
 def _admin() -> str:
@@ -30,7 +30,7 @@ def _table_body() -> tuple[str, list[Any]]:
 @bp.get("/admin/tables/<key>/versions")
 def table_versions(key: str):  # type: ignore[no-untyped-def]
     _admin()
-    return jsonify(items=tables.list_versions(deps(), key), history=tables.history(deps(), key))
+    return list_json(tables.list_versions(deps(), key), "version", extra={"history": tables.history(deps(), key)})
 
 
 @bp.get("/admin/tables/<key>")
@@ -99,8 +99,8 @@ def calendar_local_days():  # type: ignore[no-untyped-def]
 @bp.get("/notifications")
 def notifications():  # type: ignore[no-untyped-def]
     unread = request.args.get("unread") in ("1", "true", "yes")
-    return jsonify(items=notify.list_notifications(deps(), actor(), unread_only=unread,
-                                                   limit=int_arg("limit", 50, 1, 200)))
+    return page_json(notify.notification_page(deps(), actor(), unread_only=unread, after=after_arg(),
+                                              limit=int_arg("limit", 50, 1, 200)))
 
 
 @bp.post("/notifications/read")
