@@ -39,6 +39,39 @@ def json_body() -> Any:
     data = request.get_json(silent=True)
     if data is None:
         raise BadRequest("the request body must be JSON (Content-Type: application/json)")
+    where = _nul_in(data, "")
+    if where is not None:
+        raise BadRequest(f"'{where or 'body'}' contains a NUL character", fields={where or "_": "contains NUL"})
+    return data
+
+
+def text_body() -> str:
+    """A text body (CSV lines); a NUL character is refused like in JSON."""
+    text = request.get_data(as_text=True)
+    if "\x00" in text:
+        raise BadRequest("the body contains a NUL character", fields={"_": "contains NUL"})
+    return text
+
+
+def _nul_in(value: Any, where: str) -> str | None:
+    """The first place in a JSON value holding a NUL character (PostgreSQL text cannot store one)."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return where or "_"
+        found = _nul_in(item, f"{where}.{key}" if where else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+def json_object() -> dict[str, Any]:
+    """The JSON body, which must be an object (a list or a number is a 400 naming the body)."""
+    data = json_body()
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object", fields={"_": "not an object"})
     return data
 
 
@@ -58,6 +91,9 @@ def bearer_actor(required: bool = True) -> Actor:
 @bp.before_request
 def _authenticate() -> None:
     g.actor = bearer_actor(required=request.endpoint not in _PUBLIC)
+    for name, value in [*(request.view_args or {}).items(), *request.args.items(multi=True)]:
+        if isinstance(value, str) and "\x00" in value:
+            raise BadRequest(f"'{name}' contains a NUL character", fields={name: "contains NUL"})
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:

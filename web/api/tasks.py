@@ -6,7 +6,7 @@ from flask import jsonify, request
 
 from engine.cases import actions, tasks
 from engine.errors import BadRequest
-from web.api.common import actor, after_arg, bp, deps, int_arg, json_body, page_json
+from web.api.common import actor, after_arg, bp, deps, int_arg, json_body, json_object, page_json
 
 
 @bp.get("/tasks")
@@ -32,7 +32,7 @@ def complete_task(task_id: str):  # type: ignore[no-untyped-def]
 @bp.post("/tasks/<task_id>/reassign")
 def reassign(task_id: str):  # type: ignore[no-untyped-def]
     """Give an open task to one person of the same role and scope (supervisors only)."""
-    body = json_body()
+    body = json_object()
     username = body.get("username")
     if not isinstance(username, str) or not username:
         raise BadRequest("'username' is required", fields={"username": "required"})
