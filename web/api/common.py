@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 from engine.deps import Deps
-from engine.errors import BadRequest, Unauthenticated
+from engine.errors import BadRequest, NotFound, Unauthenticated
 from engine.people import accounts
 from engine.people.accounts import ANONYMOUS, Actor
 from engine.store import paging
@@ -19,6 +19,7 @@ from engine.time.clock import BEIJING, as_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _PUBLIC: set[str] = set()
+MAX_ID = 2**31 - 1  # the largest id or number a path may carry
 
 
 def public(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -94,6 +95,8 @@ def _authenticate() -> None:
     for name, value in [*(request.view_args or {}).items(), *request.args.items(multi=True)]:
         if isinstance(value, str) and "\x00" in value:
             raise BadRequest(f"'{name}' contains a NUL character", fields={name: "contains NUL"})
+        if isinstance(value, int) and value > MAX_ID:  # no row has it, and the databases' integers overflow
+            raise NotFound(f"no such {name.replace('_', ' ')}: {value}")
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import jsonify, render_template
 
+from web.api import openapi_exchange
 from web.api.common import bp, public
 from web.api.openapi_schemas import INT, OBJ, SCHEMAS, STR, obj, page_of, ref
 
@@ -78,7 +79,8 @@ def path(name: str, doc: str = "") -> dict[str, Any]:
 
 
 def int_path(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0,
+                                                                      "maximum": 2**31 - 1}}
 
 
 BBOX = q("bbox", {"type": "string", "pattern": r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"},
@@ -87,7 +89,6 @@ LONLAT = [q("lon", {"type": "number"}, required=True), q("lat", {"type": "number
           q("crs", {"enum": ["wgs84", "gcj02"]})]
 CASE_NO, TASK_ID, KEY = path("case_no", "the case number"), path("task_id"), path("key", "a decision table key")
 TEXT = {"type": "string", "examples": ["2027-01-01,holiday,元旦\n"]}
-SUBSCRIPTION_OPS: dict[str, dict[str, Any]] = {}  # webhook subscriptions register theirs (web.api.exchange)
 
 
 def paths() -> dict[str, dict[str, Any]]:
@@ -163,7 +164,7 @@ def paths() -> dict[str, dict[str, Any]]:
         "/notifications/read": {"post": op("Mark one (`id`) or all notifications read", ok=obj(
             ("changed",), changed=INT), body={**obj(id=INT), "examples": [{}]}, tag="people")},
         **_admin_paths(obj_body),
-        **SUBSCRIPTION_OPS,
+        **openapi_exchange.operations(op, path, paged),
         "/openapi.json": {"get": op("This document", ok={"type": "object"}, auth=False, errors="401", tag="meta")},
         "/docs": {"get": _html(op("This document for people (Swagger UI)", ok=None, auth=False, errors="401",
                                     tag="meta"))},
@@ -239,7 +240,12 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": paths(),
-        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearer": {
+        "webhooks": {"caseEvent": {"post": {
+            "summary": "What a subscription receives: signed per Standard Webhooks (webhook-id, webhook-timestamp, "
+                       "webhook-signature = v1,base64(HMAC-SHA256(secret, id.timestamp.body)))",
+            "requestBody": {"content": {"application/json": {"schema": ref("WebhookEvent")}}},
+            "responses": {"200": {"description": "any 2xx: delivered; 410: stop sending; else retried"}}}}},
+        "components": {"schemas": {**SCHEMAS, **openapi_exchange.SCHEMAS}, "securitySchemes": {"bearer": {
             "type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"}}},
     }
 

@@ -1,0 +1,84 @@
+"""Data exchange: webhook subscriptions, the events outbox written by steps, and deliveries
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-07
+
+A step writes its case's events and one delivery per matching subscription in its own transaction
+(the transactional outbox); schedulers claim due deliveries by ``(state, next_attempt_at, id)``.
+New tables only: the previous release keeps running during a rolling deploy.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+JSONType = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+TS = sa.DateTime(timezone=True)
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "webhook_subscriptions",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("url", sa.String(500), nullable=False),
+        sa.Column("event_types", JSONType, nullable=False),
+        sa.Column("district_code", sa.String(6), nullable=True),
+        sa.Column("process_key", sa.String(64), nullable=True),
+        sa.Column("secret", sa.String(120), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("disabled_reason", sa.String(255), nullable=True),
+        sa.Column("created_at", TS, nullable=False),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_webhook_subscriptions"),
+    )
+    op.create_index("ix_webhook_subscriptions_active", "webhook_subscriptions", ["active"])
+    op.create_table(
+        "webhook_events",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("type", sa.String(32), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("payload", JSONType, nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_webhook_events"),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name="fk_webhook_events_case_id_cases",
+                                ondelete="CASCADE"),
+    )
+    op.create_index("ix_webhook_events_case", "webhook_events", ["case_id", "id"])
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("msg_id", sa.String(40), nullable=False),
+        sa.Column("subscription_id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", TS, nullable=False),
+        sa.Column("claimed_at", TS, nullable=True),
+        sa.Column("delivered_at", TS, nullable=True),
+        sa.Column("last_attempt_at", TS, nullable=True),
+        sa.Column("last_status", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_webhook_deliveries"),
+        sa.UniqueConstraint("msg_id", name="uq_webhook_deliveries_msg_id"),
+        sa.ForeignKeyConstraint(["subscription_id"], ["webhook_subscriptions.id"],
+                                name="fk_webhook_deliveries_subscription_id_webhook_subscriptions",
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["event_id"], ["webhook_events.id"],
+                                name="fk_webhook_deliveries_event_id_webhook_events", ondelete="CASCADE"),
+    )
+    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at", "id"])
+    op.create_index("ix_webhook_deliveries_subscription", "webhook_deliveries", ["subscription_id", "id"])
+
+
+def downgrade() -> None:
+    op.drop_table("webhook_deliveries")
+    op.drop_table("webhook_events")
+    op.drop_table("webhook_subscriptions")
