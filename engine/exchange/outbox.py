@@ -121,5 +121,5 @@ def case_data(case: Case, step: Step) -> dict[str, Any]:
             "stage_to": case.status, "process_key": case.process_key, "source": case.source,
             "category_code": case.category_code, "district_code": case.district_code,
             "street_code": case.street_code, "grid_code": case.grid_code, "department_code": case.department_code,
-            "channel_type": case.channel_type, "reported_at": isoformat(case.reported_at),
+            "channel_type": case.channel_type, "external_ref": case.external_ref, "reported_at": isoformat(case.reported_at),
             "deadline_at": isoformat(case.deadline_at), "closed_at": isoformat(case.closed_at)}

@@ -1,4 +1,4 @@
-"""Data exchange: webhook subscriptions, the events outbox written by steps, and deliveries
+"""Data exchange: webhook subscriptions, the events outbox written by steps, deliveries, cases' external_ref
 
 Revision ID: 0010
 Revises: 0009
@@ -6,7 +6,8 @@ Create Date: 2026-12-07
 
 A step writes its case's events and one delivery per matching subscription in its own transaction
 (the transactional outbox); schedulers claim due deliveries by ``(state, next_attempt_at, id)``.
-New tables only: the previous release keeps running during a rolling deploy.
+``cases.external_ref`` keeps the intake system's own number (a 12345 order's 工单编号). Additive only:
+the previous release keeps running during a rolling deploy.
 """
 
 import sqlalchemy as sa
@@ -23,6 +24,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("cases") as batch:  # a 12345 order's 工单编号, sent back in webhook events
+        batch.add_column(sa.Column("external_ref", sa.String(64), nullable=True))
     op.create_table(
         "webhook_subscriptions",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -82,3 +85,5 @@ def downgrade() -> None:
     op.drop_table("webhook_deliveries")
     op.drop_table("webhook_events")
     op.drop_table("webhook_subscriptions")
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("external_ref")

@@ -20,7 +20,7 @@ from engine.people import accounts
 from tests.factories import actor, report, straight_through
 from web.api.openapi import document
 
-EXAMPLES = 6
+EXAMPLES = 5
 
 
 @pytest.fixture

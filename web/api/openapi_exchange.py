@@ -26,10 +26,35 @@ SCHEMAS: dict[str, Any] = {
                     case_no=STR, state={"enum": ["pending", "delivered", "failed"]}, attempts=INT,
                     next_attempt_at=TIME, last_attempt_at=TIME, delivered_at=TIME, last_status=N_INT,
                     last_error=N_STR),
+    "HotlineOrder": {**obj(("order_no", "called_at", "appeal_type", "content", "category_code"),
+                           order_no={**STR, "pattern": "^[0-9A-Za-z_-]{1,64}$", "description": "工单编号"},
+                           called_at={**STR, "format": "date-time", "description": "来电时间"},
+                           appeal_type={"enum": ["咨询", "求助", "投诉", "建议", "举报", "consultation", "help",
+                                                 "complaint", "suggestion", "report"], "description": "诉求类型"},
+                           content={**STR, "minLength": 1, "maxLength": 2000, "description": "内容"},
+                           address={**STR, "maxLength": 255, "description": "地址; located by place names "
+                                                                          "when there are no coordinates"},
+                           category_code={**STR, "minLength": 1, "maxLength": 8,
+                                          "description": "the szcg class; others are refused with a reason"},
+                           lon={"type": "number"}, lat={"type": "number"}, crs={"enum": ["wgs84", "gcj02"]},
+                           contact_name={**STR, "maxLength": 64, "description": "联系人"},
+                           contact_phone={**STR, "maxLength": 32, "description": "电话"}),
+                     "additionalProperties": False,
+                     "examples": [{"order_no": "12345-20260310-0001", "called_at": "2026-03-10T09:30:00+08:00",
+                                   "appeal_type": "投诉", "content": "小区门口垃圾三天没人清运",
+                                   "address": "天山区第一社区", "category_code": "20102",
+                                   "contact_name": "王女士", "contact_phone": "13900000000"}]},
+    "HotlineOrderTaken": obj(("order_no", "case_no", "status", "tracking_code", "created"), order_no=STR,
+                             case_no=STR, status=STR, tracking_code=STR, created=BOOL),
     "WebhookEvent": obj(("type", "timestamp", "data"), type={"enum": EVENT_TYPES}, timestamp=STR,
                         data=obj(("case_no", "status"), case_no=STR, status=STR, stage_from=N_STR, stage_to=N_STR,
                                  district_code=N_STR, process_key=N_STR, category_code=N_STR)),
 }
+
+
+def _replayed(operation: dict[str, Any]) -> dict[str, Any]:
+    operation["responses"]["200"] = {**operation["responses"]["201"], "description": "the same order again"}
+    return operation
 
 
 def operations(op: Any, path: Any, paged: Any) -> dict[str, Any]:
@@ -52,6 +77,9 @@ def operations(op: Any, path: Any, paged: Any) -> dict[str, Any]:
             "The delivery log, newest first", ok=page_of(ref("Delivery")), **admin,
             params=[sub_id, *paged({"name": "state", "in": "query", "schema": {
                 "enum": ["pending", "delivered", "failed"]}}, default=100, high=1000)])},
+        "/hotline/orders": {"post": _replayed(op(
+            "12345 work order in; the same order_no again answers 200 with the same case", ok=ref("HotlineOrderTaken"),
+            status="201", body=ref("HotlineOrder"), tag="exchange", errors="400 401 403 409 422"))},
         "/admin/webhooks/deliveries/{delivery_id}/redeliver": {"post": op(
             "Send a delivery again (same webhook-id)", ok=ref("Delivery"), **admin,
             params=[{"name": "delivery_id", "in": "path", "required": True,
