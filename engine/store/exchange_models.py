@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.base import Base, IntPK, OptTimestamp, Timestamp
@@ -73,3 +73,37 @@ class WebhookDelivery(Base):
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[Timestamp]
+
+
+class Open311Client(Base):
+    """An Open311 client (an app, FixMyStreet): its API key, kept as SHA-256, and the district it may report in."""
+
+    __tablename__ = "open311_clients"
+
+    id: Mapped[IntPK]
+    name: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    district_code: Mapped[str | None] = mapped_column(String(6))  # None: the whole city
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[Timestamp]
+
+
+class Open311Request(Base):
+    """A case reported through Open311, with what the reporter sent: their own point and address.
+
+    Open311 answers show this point, never the case's (an inspector may move it onto someone's door).
+    """
+
+    __tablename__ = "open311_requests"
+    __table_args__ = (Index("ix_open311_requests_requested", "requested_at", "id"),)
+
+    id: Mapped[IntPK]
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("open311_clients.id", ondelete="CASCADE"))
+    service_code: Mapped[str] = mapped_column(String(16))
+    lat: Mapped[float | None] = mapped_column(Float)
+    long: Mapped[float | None] = mapped_column(Float)
+    address_string: Mapped[str | None] = mapped_column(String(255))
+    media_url: Mapped[str | None] = mapped_column(String(500))
+    attributes: Mapped[dict[str, Any] | None]
+    requested_at: Mapped[Timestamp]

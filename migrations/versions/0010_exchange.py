@@ -1,4 +1,4 @@
-"""Data exchange: webhook subscriptions, the events outbox written by steps, deliveries, cases' external_ref
+"""Data exchange: webhooks (subscriptions, events outbox, deliveries), Open311 clients and requests, external_ref
 
 Revision ID: 0010
 Revises: 0009
@@ -79,9 +79,42 @@ def upgrade() -> None:
     )
     op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at", "id"])
     op.create_index("ix_webhook_deliveries_subscription", "webhook_deliveries", ["subscription_id", "id"])
+    op.create_table(
+        "open311_clients",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("key_hash", sa.String(64), nullable=False),
+        sa.Column("district_code", sa.String(6), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_open311_clients"),
+        sa.UniqueConstraint("key_hash", name="uq_open311_clients_key_hash"),
+    )
+    op.create_table(
+        "open311_requests",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("service_code", sa.String(16), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("long", sa.Float(), nullable=True),
+        sa.Column("address_string", sa.String(255), nullable=True),
+        sa.Column("media_url", sa.String(500), nullable=True),
+        sa.Column("attributes", JSONType, nullable=True),
+        sa.Column("requested_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_open311_requests"),
+        sa.UniqueConstraint("case_id", name="uq_open311_requests_case_id"),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name="fk_open311_requests_case_id_cases",
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["client_id"], ["open311_clients.id"],
+                                name="fk_open311_requests_client_id_open311_clients", ondelete="CASCADE"),
+    )
+    op.create_index("ix_open311_requests_requested", "open311_requests", ["requested_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_table("open311_requests")
+    op.drop_table("open311_clients")
     op.drop_table("webhook_deliveries")
     op.drop_table("webhook_events")
     op.drop_table("webhook_subscriptions")

@@ -1,11 +1,11 @@
-"""Webhook subscriptions (admin role): receivers, their delivery log, manual redelivery."""
+"""Data exchange (admin role): webhook subscriptions, their delivery log and redelivery; Open311 clients."""
 
 from __future__ import annotations
 
 from flask import jsonify, request
 
-from engine.exchange import subscriptions
-from web.api.common import actor, after_arg, bp, deps, int_arg, json_body, page_json
+from engine.exchange import open311, subscriptions
+from web.api.common import actor, after_arg, bp, deps, int_arg, json_body, json_object, page_json
 
 
 @bp.get("/admin/webhooks")
@@ -43,6 +43,13 @@ def webhook_deliveries(subscription_id: int):  # type: ignore[no-untyped-def]
     return page_json(subscriptions.delivery_page(deps(), actor(), subscription_id,
                                                  state=request.args.get("state") or None, after=after_arg(),
                                                  limit=int_arg("limit", 100, 1, 1000)))
+
+
+@bp.post("/admin/open311/clients")
+def create_open311_client():  # type: ignore[no-untyped-def]
+    """Register an Open311 client: {name, district_code?}; the answer carries its api_key, shown once."""
+    body = json_object()
+    return jsonify(open311.create_client(deps(), actor(), body.get("name"), body.get("district_code"))), 201
 
 
 @bp.post("/admin/webhooks/deliveries/<int:delivery_id>/redeliver")

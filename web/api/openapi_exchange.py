@@ -77,6 +77,12 @@ def operations(op: Any, path: Any, paged: Any) -> dict[str, Any]:
             "The delivery log, newest first", ok=page_of(ref("Delivery")), **admin,
             params=[sub_id, *paged({"name": "state", "in": "query", "schema": {
                 "enum": ["pending", "delivered", "failed"]}}, default=100, high=1000)])},
+        "/admin/open311/clients": {"post": op(
+            "Register an Open311 client; the answer carries its api_key, shown once", status="201", **admin,
+            ok=obj(("id", "name", "api_key"), id=INT, name=STR, district_code=N_STR, api_key=STR),
+            body={**obj(("name",), name={**STR, "minLength": 1, "maxLength": 100},
+                        district_code=nullable("string", pattern=r"^\d{6}$")),
+                  "examples": [{"name": "FixMyStreet", "district_code": "650102"}]}, errors="400 401 403 422")},
         "/hotline/orders": {"post": _replayed(op(
             "12345 work order in; the same order_no again answers 200 with the same case", ok=ref("HotlineOrderTaken"),
             status="201", body=ref("HotlineOrder"), tag="exchange", errors="400 401 403 409 422"))},
