@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from engine.errors import Invalid
 from engine.exchange import delivery, subscriptions
 from engine.store.exchange_models import WebhookDelivery, WebhookEvent
 from engine.time import scheduler
+from engine.time.clock import BEIJING
 from tests.factories import act, actor, open_task, report, straight_through, who_takes
 from tests.webhook_receiver import Receiver
 
@@ -174,3 +175,16 @@ def test_the_scheduler_tick_sends_webhooks(wdeps, receiver):
     report(wdeps)
     scheduler.tick(wdeps)
     assert [m["payload"]["type"] for m in receiver.received] == ["case_created"]
+
+
+def test_an_overdue_fired_by_the_scheduler_is_announced_in_the_same_tick(wdeps, receiver, clock):
+    subscribe(wdeps, receiver, event_types=["overdue"])
+    case_no = report(wdeps).case_no
+    act(wdeps, case_no, "register", {"decision": "file"})
+    act(wdeps, case_no, "file", {"decision": "file"})
+    act(wdeps, case_no, "dispatch", {"department_code": "sanitation_650102"})
+    clock.set(datetime(2026, 3, 10, 19, 31, tzinfo=BEIJING))  # past the 1 working day handling limit
+    scheduler.tick(wdeps)
+    (message,) = receiver.unique()
+    assert message["payload"]["type"] == "overdue" and message["payload"]["data"]["stage"] == "handle"
+    assert message["payload"]["data"]["case_no"] == case_no
