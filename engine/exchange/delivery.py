@@ -113,7 +113,9 @@ def deliver(deps: Deps, delivery_id: int, send: Sender = http_post) -> str:
                    WebhookSubscription.id.label("subscription_id"))
             .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
             .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
-            .where(WebhookDelivery.id == delivery_id)).one()
+            .where(WebhookDelivery.id == delivery_id)).first()
+    if row is None:  # its subscription was deleted after the claim
+        return "gone"
     now = deps.clock.now()
     settings = deps.settings.raw
     try:

@@ -187,7 +187,7 @@ def delivery_page(deps: Deps, actor: Actor, subscription_id: int, *, state: str 
     audit.require_admin(actor)
     query = (select(WebhookDelivery, WebhookEvent.type, Case.case_no)
              .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-             .join(Case, Case.id == WebhookEvent.case_id)
+             .outerjoin(Case, Case.id == WebhookEvent.case_id)
              .where(WebhookDelivery.subscription_id == subscription_id))
     if state:
         query = query.where(WebhookDelivery.state == state)
@@ -198,7 +198,7 @@ def delivery_page(deps: Deps, actor: Actor, subscription_id: int, *, state: str 
         return replace(page, items=[delivery_view(d, kind, case_no) for d, kind, case_no in page.items])
 
 
-def delivery_view(d: WebhookDelivery, event_type: str, case_no: str) -> dict[str, Any]:
+def delivery_view(d: WebhookDelivery, event_type: str, case_no: str | None) -> dict[str, Any]:
     return {"id": d.id, "msg_id": d.msg_id, "event_type": event_type, "case_no": case_no, "state": d.state,
             "attempts": d.attempts, "next_attempt_at": isoformat(d.next_attempt_at),
             "last_attempt_at": isoformat(d.last_attempt_at), "delivered_at": isoformat(d.delivered_at),
@@ -212,7 +212,7 @@ def redeliver(deps: Deps, actor: Actor, delivery_id: int) -> dict[str, Any]:
     with deps.uow(write=True) as uow:
         row = uow.session.execute(select(WebhookDelivery, WebhookEvent.type, Case.case_no)
                                   .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-                                  .join(Case, Case.id == WebhookEvent.case_id)
+                                  .outerjoin(Case, Case.id == WebhookEvent.case_id)
                                   .where(WebhookDelivery.id == delivery_id)).first()
         if row is None:
             raise NotFound(f"no webhook delivery {delivery_id}")

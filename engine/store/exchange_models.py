@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.base import Base, IntPK, OptTimestamp, Timestamp
 
-EVENT_TYPES = ("case_created", "stage_changed", "answered", "overdue", "closed", "voided", "evaluated")
+EVENT_TYPES = ("case_created", "stage_changed", "answered", "overdue", "closed", "voided", "evaluated", "sms")
 DELIVERY_STATES = ("pending", "delivered", "failed")
 
 
@@ -46,7 +46,7 @@ class WebhookEvent(Base):
 
     id: Mapped[IntPK]
     type: Mapped[str] = mapped_column(String(32))
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))  # None: an SMS
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[Timestamp]
 

@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine.deps import Deps
+from engine.exchange import sms
 from engine.exchange.delivery import deliver_due
 from engine.time.timers import fire_due
 
@@ -32,6 +33,7 @@ def tick(deps: Deps) -> int:
             break
     if total:
         log.info("fired %d timers", total)
+    sms.hand_over_all(deps)  # SMS rows to the gateway's subscription, if there is one
     delivered = deliver_due(deps)  # after the timers: an overdue fired now is announced in this tick
     if delivered:
         log.info("delivered %d webhooks", delivered)

@@ -46,7 +46,7 @@ def upgrade() -> None:
         "webhook_events",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("type", sa.String(32), nullable=False),
-        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
         sa.Column("payload", JSONType, nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_webhook_events"),

@@ -12,7 +12,9 @@ from engine.cases import steps, tasks
 from engine.deps import build_deps
 from engine.errors import Invalid
 from engine.exchange import delivery, subscriptions
+from engine.people import notify
 from engine.store.exchange_models import WebhookDelivery, WebhookEvent
+from engine.store.rules_models import OutboxMessage
 from engine.time import scheduler
 from engine.time.clock import BEIJING
 from tests.factories import act, actor, open_task, report, straight_through, who_takes
@@ -188,3 +190,32 @@ def test_an_overdue_fired_by_the_scheduler_is_announced_in_the_same_tick(wdeps, 
     (message,) = receiver.unique()
     assert message["payload"]["type"] == "overdue" and message["payload"]["data"]["stage"] == "handle"
     assert message["payload"]["data"]["case_no"] == case_no
+
+
+def test_the_sms_outbox_drains_through_an_sms_gateway_subscription(wdeps, receiver):
+    subscribe(wdeps, receiver, event_types=["sms"])
+    case_no = report(wdeps).case_no
+    assert notify.pending_outbox(wdeps) == []
+    with wdeps.uow(write=True) as uow:  # what notify() and published answers write in a step
+        uow.session.add(OutboxMessage(notification_id=None, channel="sms", recipient="13900000000",
+                                      payload={"case_no": case_no, "kind": "reply", "text": "已处理"},
+                                      created_at=wdeps.clock.now(), attempts=0))
+        uow.commit()
+    scheduler.tick(wdeps)
+    (message,) = receiver.unique()
+    assert message["payload"]["type"] == "sms" and message["payload"]["data"]["recipient"] == "13900000000"
+    assert message["payload"]["data"]["text"] == "已处理"
+    assert notify.pending_outbox(wdeps) == []  # handed over: the pull API will not send it again
+    scheduler.tick(wdeps)
+    assert len(receiver.received) == 1
+
+
+def test_without_an_sms_subscription_the_outbox_waits_for_the_pull_api(wdeps, receiver):
+    subscribe(wdeps, receiver, event_types=["closed"])
+    with wdeps.uow(write=True) as uow:
+        uow.session.add(OutboxMessage(notification_id=None, channel="sms", recipient="13900000000",
+                                      payload={"kind": "reply", "text": "x"}, created_at=wdeps.clock.now(),
+                                      attempts=0))
+        uow.commit()
+    scheduler.tick(wdeps)
+    assert len(notify.pending_outbox(wdeps)) == 1 and receiver.received == []

@@ -6,7 +6,7 @@ from typing import Any
 
 from web.api.openapi_schemas import BOOL, INT, N_INT, N_STR, STR, TIME, nullable, obj, page_of, ref
 
-EVENT_TYPES = ["case_created", "stage_changed", "answered", "overdue", "closed", "voided", "evaluated"]
+EVENT_TYPES = ["case_created", "stage_changed", "answered", "overdue", "closed", "voided", "evaluated", "sms"]
 
 SCHEMAS: dict[str, Any] = {
     "Subscription": obj(("id", "name", "url", "event_types", "active"), id=INT, name=STR, url=STR,
@@ -23,7 +23,7 @@ SCHEMAS: dict[str, Any] = {
                           "examples": [{"name": "12345 hotline", "url": "https://hotline.example.org/szcg",
                                         "event_types": ["answered", "closed"]}]},
     "Delivery": obj(("id", "msg_id", "event_type", "state", "attempts"), id=INT, msg_id=STR, event_type=STR,
-                    case_no=STR, state={"enum": ["pending", "delivered", "failed"]}, attempts=INT,
+                    case_no=N_STR, state={"enum": ["pending", "delivered", "failed"]}, attempts=INT,
                     next_attempt_at=TIME, last_attempt_at=TIME, delivered_at=TIME, last_status=N_INT,
                     last_error=N_STR),
     "HotlineOrder": {**obj(("order_no", "called_at", "appeal_type", "content", "category_code"),
