@@ -82,6 +82,9 @@ SCHEMA: dict[str, Any] = {
         "map_tile_attribution": {"type": "string"},
         "map_center": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
         "log_level": {"enum": ["DEBUG", "INFO", "WARNING", "ERROR"]},
+        # Webhooks (engine/exchange); optional, the defaults are in engine.exchange.delivery.
+        "webhook_allow_private_addresses": {"type": "boolean"},
+        "webhook_timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 60},
     },
 }
 

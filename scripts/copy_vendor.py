@@ -18,6 +18,7 @@ BUNDLES = {
     "leaflet": ["dist/leaflet.js", "dist/leaflet.css", "dist/images"],
     "dmn-js": ["dist/dmn-modeler.production.min.js", "dist/dmn-viewer.production.min.js", "dist/assets"],
     "bpmn-js": ["dist/bpmn-viewer.production.min.js", "dist/bpmn-modeler.production.min.js", "dist/assets"],
+    "swagger-ui-dist": ["swagger-ui-bundle.js", "swagger-ui.css"],  # the API docs page (/api/v1/docs)
 }
 
 
@@ -27,7 +28,8 @@ def main() -> None:
             source = NODE / package / entry
             if not source.exists():
                 raise SystemExit(f"missing {source}: run `npm ci` first")
-            target = VENDOR / package / Path(entry).relative_to("dist")
+            relative = Path(entry)
+            target = VENDOR / package / (relative.relative_to("dist") if relative.parts[0] == "dist" else relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():
                 shutil.copytree(source, target, dirs_exist_ok=True)

@@ -34,6 +34,9 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None,
     from web import pages
 
     pages.register(app)
+    from web import open311
+
+    open311.register(app)  # after pages: their CSRF protection exists, and Open311 is exempt
     return app
 
 

@@ -14,7 +14,7 @@ log = logging.getLogger("szcg.web")
 
 def register(app: Flask) -> None:
     @app.errorhandler(SzcgError)
-    def _domain_error(exc: SzcgError):  # type: ignore[no-untyped-def]
+    def _domain_error(exc: SzcgError):  # type: ignore[no-untyped-def]  # (Open311 has its own: web.open311)
         if exc.status >= 500:
             log.error("%s: %s", exc.code, exc.message)
         if not request.path.startswith("/api/"):

@@ -46,6 +46,7 @@ class ReportInput:
     channel_type: str | None = None  # the intake's own type: a 12345 order's 诉求类型, an alarm button
     urgency: str = "normal"
     injuries: int = 0  # people reported hurt (a missing manhole cover that has hurt someone)
+    external_ref: str | None = None  # the intake system's number (a 12345 order's 工单编号)
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def start_case(deps: Deps, session: Session, actor: Actor, report: ReportInput, 
     case = Case(
         case_no=f"T{secrets.token_hex(6)}", tracking_code=_tracking_code(), idempotency_key=key,
         definition_id=chosen.process.definition_id, process_key=chosen.process.info.key,
-        channel_type=report.channel_type, injuries=report.injuries or None,
+        channel_type=report.channel_type, injuries=report.injuries or None, external_ref=report.external_ref,
         source=report.source, standard=standard, kind=kind,
         category_code=report.category_code, description=report.description, address=report.address,
         lon=report.lon, lat=report.lat, grid_code=where.grid_code, community_code=where.community_code,

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine.cases import duplicates, notices
 from engine.deps import Deps
 from engine.errors import Conflict, NotFound, ProcessError, TaskNotReady
+from engine.exchange import outbox
 from engine.people.accounts import Actor
 from engine.processes import bpmn_helpers
 from engine.processes.bpmn_helpers import COUNTED_FACTS, StepEffects
@@ -184,6 +185,15 @@ class Step:
         self._with_helpers(_go)
         duplicates.on_completed(self, task, data)  # register voided as a duplicate: link both cases
 
+    @property
+    def is_new_case(self) -> bool:
+        """This step started the case's workflow (a report)."""
+        return self.state_row is None
+
+    def pending_actions(self) -> list[tuple[str, dict[str, Any] | None]]:
+        """The timeline lines this step will write, so far: (action, data)."""
+        return [(e["action"], e["data"]) for e in self._events]
+
     # -- writing ------------------------------------------------------------------------
     def _mark_completed(self, task: Task) -> None:
         """Write the task's completion now (Core) and show it on the loaded object without a second UPDATE."""
@@ -290,6 +300,7 @@ class Step:
         self._project_tasks(ready)
         notices.announce_tasks(self, self._new_tasks)
         end_status = self._update_status(ready)
+        outbox.record_step(self, end_status)  # webhook events, in this transaction (engine/exchange)
         if self.effects.evaluate:
             self._evaluate()
         if end_status:

@@ -14,15 +14,17 @@ from sqlalchemy.sql.elements import BooleanClauseList
 from engine.cases import duplicates
 from engine.cases.steps import Step, lock_open_task
 from engine.deps import Deps
-from engine.errors import Forbidden, NotFound
+from engine.errors import Forbidden, Invalid, NotFound
 from engine.people.accounts import Actor
 from engine.people.authz import may_complete, task_clause
 from engine.processes.definitions import definition_forms
 from engine.processes.forms import validate_form
 from engine.runtime.parsing import PRIORITIES
 from engine.standards.catalog import department_exists
+from engine.store import paging
 from engine.store.models import Case, Task
-from engine.time.clock import isoformat
+from engine.store.paging import Page
+from engine.time.clock import as_utc, isoformat
 from engine.time.lights import light_of
 
 
@@ -80,19 +82,23 @@ def open_tasks_of(actor: Actor) -> ColumnElement[bool]:
     return or_(*(and_(Task.state == "open", branch) for branch in branches))
 
 
-def list_tasks(deps: Deps, actor: Actor, *, stage: str | None = None, limit: int = 50,
-               before: tuple[datetime, str] | None = None) -> list[TaskView]:
-    """The actor's open tasks: high-priority ones (an urge to answer) on top of the first page,
-    then the others newest first, keyset-paginated by (created_at, id)."""
+def _tasks_query(actor: Actor, stage: str | None, case_no: str | None) -> Any:
     base = (select(Task, Case.case_no, Case.category_code).join(Case, Case.id == Task.case_id)
             .where(open_tasks_of(actor)))
     if stage:
         base = base.where(Task.stage == stage)
+    if case_no:
+        base = base.where(Case.case_no == case_no)
+    return base
+
+
+def _task_rows(deps: Deps, actor: Actor, stage: str | None, case_no: str | None, limit: int,
+               before: tuple[datetime, str] | None) -> list[Any]:
+    base = _tasks_query(actor, stage, case_no)
     query = base.where(Task.priority <= 0)
     if before is not None:
         query = query.where((Task.created_at < before[0]) | ((Task.created_at == before[0]) & (Task.id < before[1])))
     query = query.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit)
-    now = deps.clock.now()
     with deps.uow() as uow:
         rows = []
         if before is None:
@@ -100,7 +106,42 @@ def list_tasks(deps: Deps, actor: Actor, *, stage: str | None = None, limit: int
                                                           Task.id.desc()).limit(limit)
             rows = list(uow.session.execute(top))
         rows += list(uow.session.execute(query))
-        return [_view(t, no, cat, now) for t, no, cat in rows]
+        return rows
+
+
+def list_tasks(deps: Deps, actor: Actor, *, stage: str | None = None, case_no: str | None = None,
+               limit: int = 50, before: tuple[datetime, str] | None = None) -> list[TaskView]:
+    """The actor's open tasks: high-priority ones (an urge to answer) on top of the first page,
+    then the others newest first, keyset-paginated by (created_at, id)."""
+    now = deps.clock.now()
+    return [_view(t, no, cat, now) for t, no, cat in _task_rows(deps, actor, stage, case_no, limit, before)]
+
+
+def task_page(deps: Deps, actor: Actor, *, stage: str | None = None, case_no: str | None = None,
+              after: str | None = None, limit: int = 50) -> Page:
+    """A page of :func:`list_tasks` with its total and the cursor of the next page.
+
+    High-priority tasks sit on top of the first page only; the cursor continues the others
+    (newest first), so no task is shown twice or skipped while paging.
+    """
+    before = None
+    if after:
+        at, task_id = paging.decode(after, 2)
+        try:
+            before = (as_utc(datetime.fromisoformat(str(at))), str(task_id))
+        except ValueError:
+            raise Invalid("the page cursor is not valid", fields={"after": "invalid"}) from None
+    rows = _task_rows(deps, actor, stage, case_no, limit + 1, before)
+    top = [r for r in rows if r[0].priority > 0][:limit]
+    normal = [r for r in rows if r[0].priority <= 0]
+    more = len(normal) > limit
+    normal = normal[:limit]
+    with deps.uow() as uow:
+        total, exact = paging.count(uow.session, _tasks_query(actor, stage, case_no).with_only_columns(Task.id))
+    now = deps.clock.now()
+    last = normal[-1][0] if more else None
+    return Page(items=[_view(t, no, cat, now).to_dict() for t, no, cat in top + normal], total=total,
+                total_exact=exact, next=paging.encode([as_utc(last.created_at).isoformat(), last.id]) if last else None)
 
 
 def get_task(deps: Deps, actor: Actor, task_id: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, select, update
@@ -10,7 +11,9 @@ from sqlalchemy.orm import Session
 from engine.deps import Deps
 from engine.errors import NotFound
 from engine.people.accounts import Actor
+from engine.store import paging
 from engine.store.models import Case, Department, Task, User, UserRole
+from engine.store.paging import Page
 from engine.store.rules_models import Notification, OutboxMessage
 from engine.time.clock import isoformat
 
@@ -62,6 +65,21 @@ def list_notifications(deps: Deps, actor: Actor, *, unread_only: bool = False, l
         rows = uow.session.execute(query.order_by(Notification.id.desc()).limit(limit)).all()
         return [{"id": n.id, "case_no": case_no, "kind": n.kind, "message": n.message,
                  "created_at": isoformat(n.created_at), "read_at": isoformat(n.read_at)} for n, case_no in rows]
+
+
+def notification_page(deps: Deps, actor: Actor, *, unread_only: bool = False, after: str | None = None,
+                      limit: int = 50) -> Page:
+    """The actor's notifications newest first, a keyset page by id."""
+    query = (select(Notification, Case.case_no).outerjoin(Case, Case.id == Notification.case_id)
+             .where(Notification.recipient_id == actor.id))
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    with deps.uow() as uow:
+        page = paging.keyset(uow.session, query, [Notification.id], after=after, limit=limit, descending=True,
+                             key_of=lambda row: [row[0].id])
+    items = [{"id": n.id, "case_no": case_no, "kind": n.kind, "message": n.message,
+              "created_at": isoformat(n.created_at), "read_at": isoformat(n.read_at)} for n, case_no in page.items]
+    return replace(page, items=items)
 
 
 def mark_read(deps: Deps, actor: Actor, notification_id: int | None = None) -> int:

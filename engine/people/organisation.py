@@ -145,6 +145,11 @@ def create_user(deps: Deps, actor: Actor, *, username: str, password: str, displ
                 roles: list[Any] | None = None) -> dict[str, Any]:
     """Add a user with roles. :raises Invalid: username taken, password short, unknown role or department."""
     audit.require_admin(actor)
+    for name, value in (("username", username), ("password", password), ("display_name", display_name)):
+        if not isinstance(value, str):
+            raise Invalid(f"'{name}' must be a string", fields={name: "must be a string"})
+    if roles is not None and not isinstance(roles, list):
+        raise Invalid("'roles' must be a list of roles", fields={"roles": "must be a list"})
     grants = [_grant(r) for r in roles or []]
     if not grants:
         raise Invalid("a user needs at least one role", fields={"roles": "required"})

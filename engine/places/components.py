@@ -33,12 +33,14 @@ from engine.places.geocoder import metres_per_degree
 from engine.places.grids import geocoder, to_wgs84
 from engine.places.place_import import Problems, features_of, read_geojson
 from engine.standards.catalog import category_code as make_category_code
+from engine.store import paging
 from engine.store.models import Category, Department
 from engine.store.places_models import Component
 
 STANDARD = "CJT214-2007"
 STATES = ("good", "damaged", "lost", "occupied", "removed")  # 完好 破损 丢失 占用 废弃
 MAX_RADIUS_M = 1000.0
+NEARBY_MAX = 10_000  # the most components one nearby search reads (a 1 km radius holds a few hundred)
 BATCH = 2000
 Progress = Callable[[str, int, int], None]
 
@@ -52,17 +54,22 @@ def _view(c: Component, distance_m: float | None = None) -> dict[str, Any]:
 
 
 def components_geojson(deps: Deps, bbox: tuple[float, float, float, float], *, category_code: str | None = None,
-                       limit: int = 5000) -> dict[str, Any]:
-    """Components inside a lon/lat box as GeoJSON points (a map layer)."""
+                       limit: int = 5000, after: str | None = None) -> dict[str, Any]:
+    """Components inside a lon/lat box as GeoJSON points (a map layer), a keyset page by code.
+
+    The FeatureCollection carries the page as foreign members: ``next``, ``total``, ``total_exact``.
+    """
     minx, miny, maxx, maxy = bbox
     query = select(Component).where(Component.lon.between(minx, maxx), Component.lat.between(miny, maxy))
     if category_code:
         query = query.where(Component.category_code == category_code)
     with deps.uow() as uow:
-        rows = uow.session.scalars(query.order_by(Component.code).limit(limit)).all()
+        page = paging.keyset(uow.session, query, [Component.code], after=after, limit=limit,
+                             key_of=lambda row: [row[0].code])
         return {"type": "FeatureCollection", "features": [
             {"type": "Feature", "id": c.code, "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
-             "properties": _view(c)} for c in rows]}
+             "properties": _view(c)} for (c,) in page.items],
+                "next": page.next, "total": page.total, "total_exact": page.total_exact}
 
 
 def nearby(deps: Deps, lon: float, lat: float, category_code: str, *, radius_m: float = 50.0,

@@ -173,6 +173,8 @@ class Case(Base):
     case_no: Mapped[str] = mapped_column(String(32), unique=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    # The intake system's own number (a 12345 order's 工单编号), sent back in webhook events.
+    external_ref: Mapped[str | None] = mapped_column(String(64))
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     process_key: Mapped[str] = mapped_column(String(64), server_default="")
     channel_type: Mapped[str | None] = mapped_column(String(32))

@@ -1,4 +1,4 @@
-"""The APScheduler job that fires due timers: inside ``szcg run`` or alone as ``szcg scheduler``.
+"""The APScheduler job that fires due timers and sends due webhooks: inside ``szcg run`` or alone as ``szcg scheduler``.
 
 One interval job asks the database what is due (engine.time.timers); it never scans
 workflows and keeps no state, so several scheduler processes against one PostgreSQL are safe
@@ -15,6 +15,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine.deps import Deps
+from engine.exchange import sms
+from engine.exchange.delivery import deliver_due
 from engine.time.timers import fire_due
 
 log = logging.getLogger("szcg.scheduler")
@@ -22,7 +24,7 @@ BATCH = 200
 
 
 def tick(deps: Deps) -> int:
-    """Fire everything due now, in batches; returns how many timers fired."""
+    """Fire everything due now, in batches, then send the due webhooks; returns how many timers fired."""
     total = 0
     while True:
         fired = fire_due(deps, BATCH)
@@ -31,6 +33,10 @@ def tick(deps: Deps) -> int:
             break
     if total:
         log.info("fired %d timers", total)
+    sms.hand_over_all(deps)  # SMS rows to the gateway's subscription, if there is one
+    delivered = deliver_due(deps)  # after the timers: an overdue fired now is announced in this tick
+    if delivered:
+        log.info("delivered %d webhooks", delivered)
     return total
 
 

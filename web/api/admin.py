@@ -8,7 +8,7 @@ from flask import jsonify, request
 from engine.cases import migration
 from engine.errors import BadRequest, Forbidden
 from engine.people import audit, organisation
-from web.api.common import actor, bp, deps, int_arg, json_body
+from web.api.common import actor, after_arg, bp, deps, int_arg, json_body, list_json, page_json
 
 
 def _object() -> dict:  # type: ignore[type-arg]
@@ -20,7 +20,7 @@ def _object() -> dict:  # type: ignore[type-arg]
 
 @bp.get("/admin/departments")
 def admin_departments():  # type: ignore[no-untyped-def]
-    return jsonify(items=organisation.list_departments(deps(), actor()))
+    return list_json(organisation.list_departments(deps(), actor()), "code")
 
 
 @bp.post("/admin/departments")
@@ -81,17 +81,19 @@ def admin_assign_beat(beat_code: str):  # type: ignore[no-untyped-def]
 @bp.get("/admin/events")
 def admin_events():  # type: ignore[no-untyped-def]
     """The audit trail of administrators' changes, newest first."""
-    return jsonify(items=audit.list_events(deps(), actor(), target_type=request.args.get("target_type") or None,
-                                           target=request.args.get("target") or None,
-                                           limit=int_arg("limit", 100, 1, 1000)))
+    return page_json(audit.event_page(deps(), actor(), target_type=request.args.get("target_type") or None,
+                                      target=request.args.get("target") or None, after=after_arg(),
+                                      limit=int_arg("limit", 100, 1, 1000)))
+
 
 
 @bp.get("/admin/processes/<key>/versions")
 def admin_process_versions(key: str):  # type: ignore[no-untyped-def]
-    """A process's versions, newest first, each with its running cases."""
+    """A process's versions, oldest first (paged), each with its running cases."""
     if not actor().is_admin:
         raise Forbidden("only an administrator may read process versions")
-    return jsonify(items=migration.versions(deps(), key))
+    oldest_first = sorted(migration.versions(deps(), key), key=lambda v: v["version"])  # pages by version
+    return list_json(oldest_first, "version")
 
 
 @bp.post("/admin/processes/<key>/migrations")
@@ -107,3 +109,4 @@ def admin_migrate_cases(key: str):  # type: ignore[no-untyped-def]
     run = migration.dry_run if body.get("dry_run", True) is not False else migration.migrate_cases
     report = run(deps(), actor(), key, body.get("to_version"), from_version=from_version, case_nos=case_nos)
     return jsonify(report.to_dict())
+

@@ -6,7 +6,7 @@ from flask import jsonify, request
 
 from engine.cases import attachments
 from engine.cases.attachments import MAX_FILES_PER_REQUEST, Upload
-from web.api.common import actor, bp, deps
+from web.api.common import actor, bp, deps, list_json
 
 
 @bp.post("/cases/<case_no>/attachments")
@@ -21,4 +21,4 @@ def add_attachments(case_no: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<case_no>/attachments")
 def list_attachments(case_no: str):  # type: ignore[no-untyped-def]
-    return jsonify(items=[a.to_dict() for a in attachments.list_attachments(deps(), actor(), case_no)])
+    return list_json([a.to_dict() for a in attachments.list_attachments(deps(), actor(), case_no)], "id")

@@ -9,7 +9,7 @@ from flask import jsonify, request
 from engine.errors import BadRequest, Forbidden
 from engine.people import accounts
 from engine.people.accounts import Actor
-from web.api.common import actor, bp, deps, json_body, public
+from web.api.common import actor, bp, deps, json_object, list_json, public
 
 
 def user_json(who: Actor) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def user_json(who: Actor) -> dict[str, Any]:
 @public
 def token():  # type: ignore[no-untyped-def]
     """Exchange a username and password for a bearer token."""
-    body = json_body()
+    body = json_object()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise BadRequest("username and password are required strings",
@@ -48,4 +48,4 @@ def me():  # type: ignore[no-untyped-def]
 def users():  # type: ignore[no-untyped-def]
     if not actor().is_admin:
         raise Forbidden("only administrators may list users")
-    return jsonify(items=accounts.list_users(deps()))
+    return list_json(accounts.list_users(deps()), "username")

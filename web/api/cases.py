@@ -7,7 +7,18 @@ from flask import jsonify, request
 from engine.cases import actions, links, queries, reports
 from engine.errors import BadRequest
 from engine.people import ratelimit
-from web.api.common import actor, bp, date_arg, deps, int_arg, json_body, public
+from web.api.common import (
+    actor,
+    after_arg,
+    bp,
+    date_arg,
+    deps,
+    int_arg,
+    json_body,
+    json_object,
+    paged,
+    public,
+)
 
 
 @bp.post("/reports")
@@ -38,10 +49,12 @@ def list_cases():  # type: ignore[no-untyped-def]
     flt = queries.CaseFilter(status=args.get("status") or None, district_code=args.get("district_code") or None,
                            department_code=args.get("department_code") or None,
                            date_from=date_arg("from"), date_to=date_arg("to"),
-                           process_key=args.get("process") or None)
+                           street_code=args.get("street_code") or None, category_code=args.get("category_code") or None,
+                           source=args.get("source") or None, process_key=args.get("process") or None)
     page = int_arg("page", 1, 1, 100000)
-    per_page = int_arg("per_page", deps().settings.page_size, 1, 200)
-    return jsonify(queries.list_cases(deps(), actor(), flt, page=page, per_page=per_page))
+    per_page = int_arg("limit", int_arg("per_page", deps().settings.page_size, 1, 200), 1, 200)
+    body = queries.list_cases(deps(), actor(), flt, page=page, per_page=per_page, after=after_arg())
+    return paged(body, body["next"])
 
 
 @bp.post("/cases/<case_no>/messages/<name>")
@@ -63,9 +76,7 @@ def urge(case_no: str):  # type: ignore[no-untyped-def]
 def start_linked(case_no: str):  # type: ignore[no-untyped-def]
     """Start a case of another process from this one (a city-management case becomes an emergency);
     the two cases are linked both ways. Body: ``process``, ``reason``, optional ``injuries``."""
-    body = json_body()
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object: {process, reason, injuries}")
+    body = json_object()
     made = links.start_linked(deps(), actor(), case_no, body.get("process"), body.get("reason"), body.get("injuries"))
     return jsonify(case_no=made.case_no, linked_from=made.linked_from, process_key=made.process_key,
                    status=made.status), 201

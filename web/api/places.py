@@ -7,7 +7,7 @@ from flask import jsonify, request
 from engine.errors import BadRequest
 from engine.places import components, grids
 from engine.standards import filing
-from web.api.common import bp, deps, float_arg, int_arg, public
+from web.api.common import after_arg, bp, deps, float_arg, int_arg, list_json, paged, public
 
 
 def bbox_arg(required: bool = False) -> tuple[float, float, float, float] | None:
@@ -43,9 +43,10 @@ def category(code: str):  # type: ignore[no-untyped-def]
 @bp.get("/components")
 def list_components():  # type: ignore[no-untyped-def]
     """Components inside ``bbox`` as GeoJSON points; ``category_code`` filters by class."""
-    return jsonify(components.components_geojson(deps(), bbox_arg(required=True),
-                                                  category_code=request.args.get("category_code") or None,
-                                                  limit=int_arg("limit", 5000, 1, 20000)))
+    body = components.components_geojson(deps(), bbox_arg(required=True),
+                                         category_code=request.args.get("category_code") or None,
+                                         limit=int_arg("limit", 1000, 1, 5000), after=after_arg())
+    return paged(body, body["next"])
 
 
 @bp.get("/components/nearby")
@@ -57,5 +58,5 @@ def nearby_components():  # type: ignore[no-untyped-def]
     radius = float_arg("radius_m", required=False)
     items = components.nearby(deps(), float_arg("lon"), float_arg("lat"), category_code,
                               radius_m=radius if radius is not None else 50.0, crs=request.args.get("crs"),
-                              limit=int_arg("limit", 10, 1, 100))
-    return jsonify(items=items)
+                              limit=components.NEARBY_MAX)
+    return list_json(items, "distance_m", "code", limit_default=10, limit_max=100)

@@ -11,7 +11,17 @@ from engine.errors import BadRequest, Forbidden
 from engine.people import notify
 from engine.rules import tables
 from engine.time import city_calendar, whatif
-from web.api.common import actor, bp, deps, int_arg, json_body
+from web.api.common import (
+    actor,
+    after_arg,
+    bp,
+    deps,
+    int_arg,
+    json_object,
+    list_json,
+    page_json,
+    text_body,
+)
 
 
 def _admin() -> str:
@@ -21,7 +31,7 @@ def _admin() -> str:
 
 
 def _table_body() -> tuple[str, list[Any]]:
-    body = json_body()
+    body = json_object()
     xml, examples = body.get("dmn"), body.get("examples", [])
     if not isinstance(xml, str) or not xml.strip():
         raise BadRequest("'dmn' (the DMN XML text) is required", fields={"dmn": "required"})
@@ -31,14 +41,16 @@ def _table_body() -> tuple[str, list[Any]]:
 @bp.get("/admin/tables/<key>/versions")
 def table_versions(key: str):  # type: ignore[no-untyped-def]
     _admin()
-    return jsonify(items=tables.list_versions(deps(), key), history=tables.history(deps(), key))
+    return list_json(tables.list_versions(deps(), key), "version", extra={"history": tables.history(deps(), key)})
 
 
 @bp.get("/admin/tables/<key>")
 def table_active(key: str):  # type: ignore[no-untyped-def]
     _admin()
     version = request.args.get("version")
-    return jsonify(tables.get_version(deps(), key, int(version) if version and version.isdigit() else None))
+    if version and not version.isdigit():
+        raise BadRequest("'version' must be a version number", fields={"version": "invalid"})
+    return jsonify(tables.get_version(deps(), key, int(version) if version else None))
 
 
 @bp.post("/admin/tables/<key>/versions")
@@ -46,7 +58,7 @@ def table_upload(key: str):  # type: ignore[no-untyped-def]
     """Upload a new version (checked; stored as a draft). Refusals name rule and reason."""
     who = _admin()
     xml, examples = _table_body()
-    note = json_body().get("note")
+    note = json_object().get("note")
     result = tables.upload(deps(), key, xml, examples, actor=who, note=note if isinstance(note, str) else None)
     return jsonify(result), 201 if result["created"] else 200
 
@@ -55,10 +67,12 @@ def table_upload(key: str):  # type: ignore[no-untyped-def]
 def table_dry_run(key: str):  # type: ignore[no-untyped-def]
     """Check a candidate table and show which recent cases it would decide differently."""
     who = _admin()
-    body = json_body()
+    body = json_object()
     days = int_arg("days", 30, 1, 3650)
     if "version" in body:
-        stored = tables.get_version(deps(), key, int(body["version"]))
+        if isinstance(body["version"], bool) or not isinstance(body["version"], int):
+            raise BadRequest("'version' must be a version number", fields={"version": "invalid"})
+        stored = tables.get_version(deps(), key, body["version"])
         xml, examples, version = stored["dmn_xml"], stored["examples_list"], stored["version"]
     else:
         (xml, examples), version = _table_body(), None
@@ -70,10 +84,12 @@ def table_what_if(key: str):  # type: ignore[no-untyped-def]
     """Replay a candidate time-limits table over the stage tasks completed in the last ``days``: the on-time
     rates per stage, department and district it would have produced, before → after."""
     who = _admin()
-    body = json_body()
+    body = json_object()
     days = int_arg("days", 30, 1, 366)
     if "version" in body:
-        stored = tables.get_version(deps(), key, int(body["version"]))
+        if isinstance(body["version"], bool) or not isinstance(body["version"], int):
+            raise BadRequest("'version' must be a version number", fields={"version": "invalid"})
+        stored = tables.get_version(deps(), key, body["version"])
         xml, examples = stored["dmn_xml"], stored["examples_list"]
     else:
         xml, examples = _table_body()
@@ -102,7 +118,7 @@ def calendar_status():  # type: ignore[no-untyped-def]
 def calendar_year(year: int):  # type: ignore[no-untyped-def]
     """Load a year's holidays and make-up days: text/csv body, lines ``date,kind,name``."""
     who = _admin()
-    text = request.get_data(as_text=True)
+    text = text_body()
     loaded = city_calendar.load_year(deps(), year, text, actor=who)
     return jsonify(year=loaded.year, holidays=loaded.holidays, workdays=loaded.workdays)
 
@@ -111,20 +127,22 @@ def calendar_year(year: int):  # type: ignore[no-untyped-def]
 def calendar_local_days():  # type: ignore[no-untyped-def]
     """Add local days (肉孜节, 古尔邦节, closures): text/csv body, lines ``date,kind,name``."""
     _admin()
-    return jsonify(loaded=city_calendar.load_local_days(deps(), request.get_data(as_text=True)))
+    return jsonify(loaded=city_calendar.load_local_days(deps(), text_body()))
 
 
 @bp.get("/notifications")
 def notifications():  # type: ignore[no-untyped-def]
     unread = request.args.get("unread") in ("1", "true", "yes")
-    return jsonify(items=notify.list_notifications(deps(), actor(), unread_only=unread,
-                                                   limit=int_arg("limit", 50, 1, 200)))
+    return page_json(notify.notification_page(deps(), actor(), unread_only=unread, after=after_arg(),
+                                              limit=int_arg("limit", 50, 1, 200)))
 
 
 @bp.post("/notifications/read")
 def notifications_read():  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object", fields={"_": "not an object"})
     target = body.get("id")
-    if target is not None and not isinstance(target, int):
+    if target is not None and (isinstance(target, bool) or not isinstance(target, int)):
         raise BadRequest("'id' must be a number", fields={"id": "invalid"})
     return jsonify(changed=notify.mark_read(deps(), actor(), target))

@@ -6,14 +6,16 @@ from flask import jsonify, request
 
 from engine.cases import actions, tasks
 from engine.errors import BadRequest
-from web.api.common import actor, bp, deps, int_arg, json_body
+from web.api.common import actor, after_arg, bp, deps, int_arg, json_body, json_object, page_json
 
 
 @bp.get("/tasks")
 def list_tasks():  # type: ignore[no-untyped-def]
-    limit = int_arg("limit", 50, 1, 200)
-    items = tasks.list_tasks(deps(), actor(), stage=request.args.get("stage") or None, limit=limit)
-    return jsonify(items=[t.to_dict() for t in items])
+    """The caller's open tasks, urgent ones first; ``stage`` and ``case_no`` filter."""
+    page = tasks.task_page(deps(), actor(), stage=request.args.get("stage") or None,
+                           case_no=request.args.get("case_no") or None, after=after_arg(),
+                           limit=int_arg("limit", 50, 1, 200))
+    return page_json(page)
 
 
 @bp.get("/tasks/<task_id>")
@@ -30,7 +32,7 @@ def complete_task(task_id: str):  # type: ignore[no-untyped-def]
 @bp.post("/tasks/<task_id>/reassign")
 def reassign(task_id: str):  # type: ignore[no-untyped-def]
     """Give an open task to one person of the same role and scope (supervisors only)."""
-    body = json_body()
+    body = json_object()
     username = body.get("username")
     if not isinstance(username, str) or not username:
         raise BadRequest("'username' is required", fields={"username": "required"})
