@@ -27,9 +27,10 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None,
     app.extensions["szcg"] = deps
     configure_logging(settings.log_level)
 
-    from web import api, errors
+    from web import api, errors, security
 
     errors.register(app)
+    security.register(app, settings)
     app.register_blueprint(api.bp)
     from web import pages
 

@@ -1,7 +1,9 @@
 """Photos of cases: checked by content, stored by hash, with thumbnails and EXIF evidence.
 
 A photo is accepted only if Pillow decodes it as JPEG, PNG or WebP within the configured size
-and a sane pixel count — the name and the declared type a client sends are never trusted. The
+and a sane pixel count, with nothing hidden before or after the image (``image_checks``: no
+polyglots) — the name and the declared type a client sends are never trusted; SVG is not an image
+format Pillow decodes, so it is refused like any other file. The
 original is kept under ``upload_dir/original/`` named by its SHA-256 (no user-controlled path
 ever reaches the file system) and two re-encoded variants without any metadata are made:
 ``view`` (at most 1600 px) and ``thumb`` (at most 320 px). Pages show the variants; the
@@ -23,7 +25,7 @@ from typing import Any
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
-from engine.cases import reports, tasks
+from engine.cases import image_checks, reports, tasks
 from engine.config import Settings
 from engine.deps import Deps
 from engine.errors import Conflict, Forbidden, Invalid, NotFound, TaskNotReady
@@ -115,13 +117,18 @@ def inspect_image(data: bytes, max_bytes: int) -> tuple[StoredImage, Image.Image
                            "unsupported_type")
             if probe.width * probe.height > MAX_PIXELS:
                 raise _bad("the image has too many pixels", "too_many_pixels")
+            foreign = image_checks.foreign_content(data, fmt)
+            if foreign:
+                raise _bad(f"{foreign}; send the photo as the camera made it", "polyglot")
             probe.verify()
             image = Image.open(io.BytesIO(data))
             image.load()
     except Invalid:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own limit (Image.MAX_IMAGE_PIXELS), checked from the header before decoding.
+        raise _bad("the image has too many pixels", "too_many_pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise _bad("the file is not a readable image", "not_image") from None
     content_type, extension = FORMATS[fmt]
     lon, lat, taken = _exif_evidence(image)
