@@ -35,7 +35,7 @@ SCHEMA: dict[str, Any] = {
         "classification_standard", "city_code", "city_name", "near_boundary_m", "duplicate_radius_m",
         "duplicate_window_hours", "duplicate_closed_days", "containment_tolerance_m", "default_locale", "page_size",
         "map_tile_url", "map_tile_attribution", "map_center", "log_level",
-        "session_cookie_secure",
+        "session_cookie_secure", "log_format",
     ],
     "properties": {
         "database_url": {"type": "string", "pattern": r"^(sqlite|postgresql)(\+\w+)?://"},
@@ -84,6 +84,8 @@ SCHEMA: dict[str, Any] = {
         "map_center": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
         "log_level": {"enum": ["DEBUG", "INFO", "WARNING", "ERROR"]},
         "session_cookie_secure": {"type": "boolean"},
+        "log_format": {"enum": ["text", "json"]},
+        "metrics_token": {"type": ["string", "null"], "minLength": 16},
     },
 }
 

@@ -9,6 +9,7 @@ committed here: the use case commits once, or the unit of work rolls everything 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine.cases import duplicates, notices
 from engine.deps import Deps
 from engine.errors import Conflict, NotFound, ProcessError, TaskNotReady
+from engine.ops.metrics import STEP_SECONDS
 from engine.people.accounts import Actor
 from engine.processes import bpmn_helpers
 from engine.processes.bpmn_helpers import COUNTED_FACTS, StepEffects
@@ -105,6 +107,7 @@ class Step:
         # A step writes once, at commit: no flush before each query (it would insert events,
         # then update them, and update the case row several times).
         session.autoflush = False
+        self._started = time.perf_counter()  # for the step latency metric only, never for case time
         self.now: datetime = deps.clock.now()
         self._known: dict[str, int] | None = None
         self._timers_before = self._waiting_timers() if state is not None else set()
@@ -302,6 +305,7 @@ class Step:
         self._write_state()
         self.case.updated_at = self.now
         self._write_case()
+        STEP_SECONDS.labels(self.case.process_key or "").observe(time.perf_counter() - self._started)
 
     def _project_tasks(self, ready: list[ReadyTask]) -> None:
         ready_ids = {r.id for r in ready}

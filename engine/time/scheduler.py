@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine.deps import Deps
+from engine.ops import heartbeat
 from engine.time.timers import fire_due
 
 log = logging.getLogger("szcg.scheduler")
@@ -22,7 +23,8 @@ BATCH = 200
 
 
 def tick(deps: Deps) -> int:
-    """Fire everything due now, in batches; returns how many timers fired."""
+    """Stamp the heartbeat, fire everything due now, in batches; returns how many timers fired."""
+    heartbeat.beat(deps)
     total = 0
     while True:
         fired = fire_due(deps, BATCH)
