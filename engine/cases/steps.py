@@ -18,6 +18,7 @@ from sqlalchemy import Update, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from engine.audit import chain
 from engine.cases import duplicates, notices
 from engine.deps import Deps
 from engine.errors import Conflict, NotFound, ProcessError, TaskNotReady
@@ -205,10 +206,11 @@ class Step:
         })
 
     def _write_events(self) -> None:
-        """Insert the pending timeline rows (in order) with the stage the case is now in."""
+        """Insert the pending timeline rows (in order, hash-chained) with the stage the case is now in."""
         if self._events:
             for event in self._events:
                 event["stage_to"] = self.case.status
+            chain.extend(self.case, self._events)  # the head moves on the locked case row, written with it
             self.session.connection().execute(_INSERT_EVENTS, self._events)
             self._events = []
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from engine.audit import digests
 from engine.deps import Deps
 from engine.ops import heartbeat
 from engine.time.timers import fire_due
@@ -23,7 +24,7 @@ BATCH = 200
 
 
 def tick(deps: Deps) -> int:
-    """Stamp the heartbeat, fire everything due now, in batches; returns how many timers fired."""
+    """Stamp the heartbeat, fire everything due now (in batches), seal finished days; returns timers fired."""
     heartbeat.beat(deps)
     total = 0
     while True:
@@ -33,6 +34,8 @@ def tick(deps: Deps) -> int:
             break
     if total:
         log.info("fired %d timers", total)
+    for sealed in digests.seal_due(deps):  # the days that ended: their timeline heads sealed
+        log.info("sealed the timeline of %s: %s", sealed.day, sealed.digest)
     return total
 
 
