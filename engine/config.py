@@ -35,7 +35,7 @@ SCHEMA: dict[str, Any] = {
         "classification_standard", "city_code", "city_name", "near_boundary_m", "duplicate_radius_m",
         "duplicate_window_hours", "duplicate_closed_days", "containment_tolerance_m", "default_locale", "page_size",
         "map_tile_url", "map_tile_attribution", "map_center", "log_level",
-        "session_cookie_secure", "log_format",
+        "session_cookie_secure", "log_format", "personal_data_retention_days",
     ],
     "properties": {
         "database_url": {"type": "string", "pattern": r"^(sqlite|postgresql)(\+\w+)?://"},
@@ -85,6 +85,7 @@ SCHEMA: dict[str, Any] = {
         "log_level": {"enum": ["DEBUG", "INFO", "WARNING", "ERROR"]},
         "session_cookie_secure": {"type": "boolean"},
         "log_format": {"enum": ["text", "json"]},
+        "personal_data_retention_days": {"type": ["integer", "null"], "minimum": 1},
         "metrics_token": {"type": ["string", "null"], "minLength": 16},
     },
 }

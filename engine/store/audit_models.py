@@ -1,11 +1,11 @@
-"""Tables of the audit area: the daily digests of the timeline chains."""
+"""Tables of the audit area: the daily digests of the timeline chains, and views of personal data."""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.store.base import Base, Timestamp
+from engine.store.base import Base, IntPK, Timestamp
 
 
 class TimelineDigest(Base):
@@ -24,3 +24,27 @@ class TimelineDigest(Base):
     prev_digest: Mapped[str] = mapped_column(String(64))
     digest: Mapped[str] = mapped_column(String(64))
     sealed_at: Mapped[Timestamp]
+
+
+class PersonalDataView(Base):
+    """One showing of one personal field of a case's reporter: who saw it, when, where, from where.
+
+    Only the fact is stored, never the value: the audit trail must not become a copy of the data.
+    """
+
+    __tablename__ = "personal_data_views"
+    __table_args__ = (
+        Index("ix_personal_data_views_at", "at", "id"),
+        Index("ix_personal_data_views_case", "case_id", "at"),
+        Index("ix_personal_data_views_viewer", "viewer", "at"),
+    )
+
+    id: Mapped[IntPK]
+    at: Mapped[Timestamp]
+    viewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    viewer: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    case_no: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))  # page | api | export
+    remote_addr: Mapped[str | None] = mapped_column(String(64))

@@ -9,18 +9,20 @@ ran — the first run starts immediately.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from engine.audit import digests
+from engine.audit import digests, personal_data
 from engine.deps import Deps
 from engine.ops import heartbeat
 from engine.time.timers import fire_due
 
 log = logging.getLogger("szcg.scheduler")
 BATCH = 200
+RETENTION = "retention"  # the heartbeat of the hourly clearing of expired personal data
+RETENTION_EVERY = timedelta(hours=1)
 
 
 def tick(deps: Deps) -> int:
@@ -36,6 +38,12 @@ def tick(deps: Deps) -> int:
         log.info("fired %d timers", total)
     for sealed in digests.seal_due(deps):  # the days that ended: their timeline heads sealed
         log.info("sealed the timeline of %s: %s", sealed.day, sealed.digest)
+    last = heartbeat.last_beat(deps, RETENTION)
+    if last is None or deps.clock.now() - last >= RETENTION_EVERY:
+        heartbeat.beat(deps, RETENTION)
+        cleared = personal_data.clear_expired(deps)
+        if cleared:
+            log.info("cleared the reporters' personal data of %d finished cases (retention)", cleared)
     return total
 
 

@@ -1,4 +1,4 @@
-"""Production hardening: scheduler heartbeat, hash-chained timeline and daily digests
+"""Production hardening: scheduler heartbeat, hash-chained timeline, daily digests, personal data views
 
 Revision ID: 0011
 Revises: 0009
@@ -9,6 +9,8 @@ Create Date: 2026-12-07
 SHA-256 over the line's canonical content and the previous line's hash); the lines already stored
 are chained here, in their id order, so every line carries a hash. ``cases`` keeps the chain's head
 (``timeline_head``, ``timeline_seq``) and ``timeline_digests`` the daily seals of the heads.
+``personal_data_views`` records every showing of a reporter's name or phone (who, when, which case and
+field, page/API/export, from which address), never the value.
 The new columns are filled before they become NOT NULL; the previous release, which does not write
 them, must be stopped before this upgrade (its timeline inserts would fail).
 """
@@ -58,6 +60,26 @@ def upgrade() -> None:
         sa.Column("sealed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("day", name="pk_timeline_digests"),
     )
+    op.create_table(
+        "personal_data_views",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("viewer_id", sa.Integer(), nullable=True),
+        sa.Column("viewer", sa.String(64), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("case_no", sa.String(32), nullable=False),
+        sa.Column("field", sa.String(32), nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("remote_addr", sa.String(64), nullable=True),
+        sa.ForeignKeyConstraint(["viewer_id"], ["users.id"], name="fk_personal_data_views_viewer_id_users",
+                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name="fk_personal_data_views_case_id_cases",
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name="pk_personal_data_views"),
+    )
+    op.create_index("ix_personal_data_views_at", "personal_data_views", ["at", "id"])
+    op.create_index("ix_personal_data_views_case", "personal_data_views", ["case_id", "at"])
+    op.create_index("ix_personal_data_views_viewer", "personal_data_views", ["viewer", "at"])
     # Plain ALTER TABLE on cases, never a batch copy: SQLite runs with foreign keys on, and dropping the
     # old copy of ``cases`` would cascade-delete every task, state and timeline line.
     op.add_column("cases", sa.Column("timeline_head", sa.String(64), nullable=True))
@@ -119,5 +141,6 @@ def downgrade() -> None:
         batch.drop_column("seq")
     op.drop_column("cases", "timeline_seq")  # plain ALTER TABLE (SQLite 3.35+), as in upgrade()
     op.drop_column("cases", "timeline_head")
+    op.drop_table("personal_data_views")
     op.drop_table("timeline_digests")
     op.drop_table("heartbeats")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from engine.audit import personal_data
 from engine.errors import BadRequest
 from engine.people import audit, organisation
 from web.api.common import actor, bp, deps, int_arg, json_body
@@ -82,3 +83,12 @@ def admin_events():  # type: ignore[no-untyped-def]
     return jsonify(items=audit.list_events(deps(), actor(), target_type=request.args.get("target_type") or None,
                                            target=request.args.get("target") or None,
                                            limit=int_arg("limit", 100, 1, 1000)))
+
+
+@bp.get("/admin/personal-data-views")
+def personal_data_views():  # type: ignore[no-untyped-def]
+    """Who viewed reporters' names and phones, newest first (filters as on the administrators' page)."""
+    from web.pages.privacy import view_filter
+
+    return jsonify(personal_data.list_views(deps(), actor(), view_filter(), page=int_arg("page", 1, 1, 100000),
+                                            per_page=int_arg("per_page", 50, 1, 500)))

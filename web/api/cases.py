@@ -29,7 +29,7 @@ def create_report():  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<case_no>")
 def get_case(case_no: str):  # type: ignore[no-untyped-def]
-    return jsonify(queries.get_case(deps(), actor(), case_no))
+    return jsonify(queries.get_case(deps(), actor(), case_no, seen_from=request.remote_addr))
 
 
 @bp.get("/cases")
@@ -40,7 +40,8 @@ def list_cases():  # type: ignore[no-untyped-def]
                            date_from=date_arg("from"), date_to=date_arg("to"))
     page = int_arg("page", 1, 1, 100000)
     per_page = int_arg("per_page", deps().settings.page_size, 1, 200)
-    return jsonify(queries.list_cases(deps(), actor(), flt, page=page, per_page=per_page))
+    return jsonify(queries.list_cases(deps(), actor(), flt, page=page, per_page=per_page,
+                                      seen_from=request.remote_addr))
 
 
 @bp.post("/cases/<case_no>/messages/<name>")

@@ -67,3 +67,21 @@ def audit_digests(start: str | None, end: str | None, as_json: bool) -> None:
     for d in listing(_deps(), start=_day(start, "from"), end=_day(end, "to")):
         click.echo(json.dumps(d.to_dict(), ensure_ascii=False) if as_json else
                    f"{d.day}  {d.digest}  ({d.cases} cases, {d.lines} lines)")
+
+
+@main.group("privacy")
+def privacy_group() -> None:
+    """Reporters' personal data: retention and who viewed it."""
+
+
+@privacy_group.command("clear")
+@friendly
+def privacy_clear() -> None:
+    """Clear the names and phones of cases finished longer ago than personal_data_retention_days."""
+    from engine.audit.personal_data import clear_expired
+
+    days = _deps().settings.raw.get("personal_data_retention_days")
+    if days is None:
+        click.echo("personal_data_retention_days is not set: personal data is kept")
+        return
+    click.echo(f"cleared the personal data of {clear_expired(_deps())} cases finished more than {days} days ago")
