@@ -58,7 +58,8 @@ _LOCK_CASE_OF_TASK = (select(Case).join(Task, Task.case_id == Case.id).where(Tas
 _TASK_AND_STATE = (select(Task, WorkflowState).join(WorkflowState, WorkflowState.case_id == Task.case_id)
                    .where(Task.id == bindparam("task_id")).execution_options(populate_existing=True))
 _COMPLETE_TASK = update(Task).where(Task.id == bindparam("p_task_id")).values(
-    state="completed", completed_at=bindparam("p_at"), completed_by_id=bindparam("p_by"))
+    state="completed", completed_at=bindparam("p_at"), completed_by_id=bindparam("p_by"),
+    completion_key=bindparam("p_key"))
 _INSERT_EVENTS, _INSERT_TASKS, _INSERT_TIMERS = insert(CaseEvent), insert(Task), insert(Timer)
 _GRID_INSPECTOR = select(Place.inspector_id).where(Place.code == bindparam("code"))
 _UPDATE_STATE = update(WorkflowState).where(WorkflowState.case_id == bindparam("p_case_id")).values(
@@ -115,6 +116,7 @@ class Step:
         # The READY user tasks before the step are exactly the case's open task rows (the
         # projection keeps them equal), so the projection needs no query to find them.
         self._ready_before = deps.runtime.ready_user_task_ids(workflow, parsed) if state is not None else set()
+        self.completion_key: str | None = None  # the client's Idempotency-Key of a task completion
         self.effects = StepEffects()
         self.role: str | None = None
         self.stage_before = case.status
@@ -191,7 +193,7 @@ class Step:
     def _mark_completed(self, task: Task) -> None:
         """Write the task's completion now (Core) and show it on the loaded object without a second UPDATE."""
         self.session.connection().execute(_COMPLETE_TASK, {"p_task_id": task.id, "p_at": self.now,
-                                                           "p_by": self.actor.id})
+                                                           "p_by": self.actor.id, "p_key": self.completion_key})
         for key, value in (("state", "completed"), ("completed_at", self.now), ("completed_by_id", self.actor.id)):
             set_committed_value(task, key, value)
         self._completed.add(task.id)

@@ -293,6 +293,8 @@ class Task(Base):
     context: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     completed_at: Mapped[OptTimestamp]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The Idempotency-Key the completion was sent with: a retry with it gets the completion back.
+    completion_key: Mapped[str | None] = mapped_column(String(100))
 
 
 class CaseEvent(Base):

@@ -10,7 +10,8 @@ SHA-256 over the line's canonical content and the previous line's hash); the lin
 are chained here, in their id order, so every line carries a hash. ``cases`` keeps the chain's head
 (``timeline_head``, ``timeline_seq``) and ``timeline_digests`` the daily seals of the heads.
 ``personal_data_views`` records every showing of a reporter's name or phone (who, when, which case and
-field, page/API/export, from which address), never the value.
+field, page/API/export, from which address), never the value. ``tasks.completion_key`` keeps the
+``Idempotency-Key`` a completion was sent with, so a retry gets the completion back instead of a 409.
 The new columns are filled before they become NOT NULL; the previous release, which does not write
 them, must be stopped before this upgrade (its timeline inserts would fail).
 """
@@ -84,6 +85,7 @@ def upgrade() -> None:
     # old copy of ``cases`` would cascade-delete every task, state and timeline line.
     op.add_column("cases", sa.Column("timeline_head", sa.String(64), nullable=True))
     op.add_column("cases", sa.Column("timeline_seq", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("tasks", sa.Column("completion_key", sa.String(100), nullable=True))
     with op.batch_alter_table("case_events") as batch:
         batch.add_column(sa.Column("seq", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("hash", sa.String(64), nullable=True))
@@ -139,6 +141,7 @@ def downgrade() -> None:
         batch.drop_constraint("uq_case_events_case_id_seq", type_="unique")
         batch.drop_column("hash")
         batch.drop_column("seq")
+    op.drop_column("tasks", "completion_key")
     op.drop_column("cases", "timeline_seq")  # plain ALTER TABLE (SQLite 3.35+), as in upgrade()
     op.drop_column("cases", "timeline_head")
     op.drop_table("personal_data_views")

@@ -123,3 +123,37 @@ def test_json_log_lines_carry_the_request_id(app, client):
         logging.getLogger("szcg.test").removeHandler(handler)
     record = json.loads(lines[-1])
     assert record["message"] == "probe" and record["request_id"] == "req-7" and record["level"] == "WARNING"
+
+
+def test_a_completion_retried_with_its_idempotency_key_is_answered_not_refused(api, deps):
+    from tests.factories import open_task
+
+    made = report(deps)
+    task = open_task(deps, made.case_no)
+    send = {"json": {"decision": "file"}, "headers": {"Idempotency-Key": "lost-answer-1"}}
+    first = api.post(f"/api/v1/tasks/{task.id}/complete", "operator", **send)
+    assert first.status_code == 200 and first.get_json()["replayed"] is False
+    again = api.post(f"/api/v1/tasks/{task.id}/complete", "operator", **send)
+    assert again.status_code == 200 and again.get_json() == {**first.get_json(), "replayed": True}
+    other_key = api.post(f"/api/v1/tasks/{task.id}/complete", "operator", json={"decision": "file"},
+                         headers={"Idempotency-Key": "another"})
+    no_key = api.post(f"/api/v1/tasks/{task.id}/complete", "operator", json={"decision": "file"})
+    assert other_key.status_code == 409 and no_key.status_code == 409
+    with deps.engine.connect() as conn:  # the step ran once: one timeline line for the completion
+        assert conn.execute(text("SELECT count(*) FROM case_events WHERE task_id = :t"),
+                            {"t": task.id}).scalar() == 1
+
+
+def test_a_dropped_database_connection_is_a_503_with_a_retry_hint(app, client):
+    from sqlalchemy.exc import OperationalError
+
+    def dropped():  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT 1", {}, Exception("terminating connection due to administrator command"))
+
+    app.add_url_rule("/api/v1/_dropped", "api_dropped", dropped)
+    app.add_url_rule("/_dropped", "page_dropped", dropped)
+    res = client.get("/api/v1/_dropped")
+    assert res.status_code == 503 and res.headers["Retry-After"] == "1"
+    assert res.get_json()["error"] == "unavailable" and "nothing was changed" in res.get_json()["message"]
+    page = client.get("/_dropped")
+    assert page.status_code == 503 and "try again" in page.get_data(as_text=True)
