@@ -51,7 +51,8 @@ class Shape:
                     "SZCG_UPLOAD_DIR": str(tmp / "instance" / "uploads"), "SZCG_SECRET_KEY": "f" * 32,
                     "SZCG_SCHEDULER_IN_WEB": "false", "SZCG_SCHEDULER_INTERVAL_SECONDS": "1",
                     "SZCG_TIMER_RECLAIM_SECONDS": "5",
-                    "SZCG_PUBLIC_REPORTS_PER_HOUR": "100000", "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
+                    "SZCG_PUBLIC_REPORTS_PER_HOUR": "100000",
+                    "SZCG_PUBLIC_LOOKUPS_PER_HOUR": "100000", "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
         self.logs = tmp
         self.web: subprocess.Popen[bytes] | None = None
         self.schedulers: list[subprocess.Popen[bytes]] = []
