@@ -4,13 +4,17 @@ A case's chain is checked line by line in ``seq`` order: each line must be numbe
 must equal the hash of its content and the *stored* hash of the line before — so an edited line is named
 itself, and a line whose hash was recomputed after an edit is caught at the next line. The case row's
 head must be the last line (a deleted last line). A sealed day is checked by recomputing its digest from
-the timeline as it is now, which also catches a chain recomputed from the edited line on.
+the timeline as it is now, which also catches a chain recomputed from the edited line on. For one case,
+its photos are checked too: each photo row is on a chained ``photo`` line by its SHA-256, and its stored
+original still hashes to it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +24,7 @@ from engine.deps import Deps
 from engine.errors import NotFound
 from engine.store.audit_models import TimelineDigest
 from engine.store.models import Case, CaseEvent
+from engine.store.ui_models import Attachment
 from engine.time.clock import BEIJING
 
 BATCH = 500
@@ -75,6 +80,7 @@ def verify(deps: Deps, *, case_no: str | None = None, day: date | None = None) -
             if case is None:
                 raise NotFound(f"no case '{case_no}'", fields={"case": "unknown"})
             _check_cases(s, [case], result)
+            _check_photos(deps, s, case, result)
             for active in _days_of_case(s, case.id):
                 _check_day(s, active, result, missing_ok=True)
         elif day is not None:
@@ -125,6 +131,34 @@ def _check_chain(case: Case, lines: list[CaseEvent], result: Verification) -> No
         result.findings.append(Finding(f"the case's chain head says {case.timeline_seq} lines ending in "
                                        f"{(case.timeline_head or '-')[:12]}…, the timeline has {expected - 1} "
                                        "(a line was deleted, or the head changed)", case_no=case.case_no))
+
+
+def _check_photos(deps: Deps, session: Session, case: Case, result: Verification) -> None:
+    """Each photo row has its chained ``photo`` line with the same SHA-256, and its original file that hash."""
+    from engine.cases.attachments import FORMATS, file_path
+
+    extensions = dict(FORMATS.values())
+
+    chained = {(line.data or {}).get("sha256") for line in session.scalars(select(CaseEvent).where(
+        CaseEvent.case_id == case.id, CaseEvent.action == "photo"))}
+    for photo in session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)):
+        if photo.sha256 not in chained:
+            result.findings.append(Finding(f"photo {photo.id} ({photo.sha256[:12]}…) is on no timeline line",
+                                           case_no=case.case_no))
+            return
+        path = file_path(deps.settings, photo.sha256, "original", extensions.get(photo.content_type, "jpg"))
+        if path.exists() and _file_sha256(path) != photo.sha256:
+            result.findings.append(Finding(f"the file of photo {photo.id} does not match its SHA-256",
+                                           case_no=case.case_no))
+            return
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _days_of_case(session: Session, case_id: int) -> list[date]:

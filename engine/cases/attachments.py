@@ -25,13 +25,14 @@ from typing import Any
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
+from engine.audit import chain
 from engine.cases import image_checks, reports, tasks
 from engine.config import Settings
 from engine.deps import Deps
 from engine.errors import Conflict, Forbidden, Invalid, NotFound, TaskNotReady
 from engine.people.accounts import Actor
 from engine.people.authz import case_clause
-from engine.store.models import Case, Task
+from engine.store.models import Case, CaseEvent, Task
 from engine.store.ui_models import ATTACHMENT_KINDS, Attachment
 from engine.time.clock import isoformat
 
@@ -236,7 +237,9 @@ def _record(deps: Deps, actor: Actor, case_no: str, images: list[StoredImage], k
         raise _bad(f"kind must be one of {', '.join(ATTACHMENT_KINDS)}", "kind", field="kind")
     with deps.uow(write=True) as uow:
         session = uow.session
-        case = session.scalar(select(Case).where(Case.case_no == case_no))
+        # Locked like every writer of a case: the photo's timeline line extends the case's hash chain.
+        case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update()
+                              .execution_options(populate_existing=True))
         if case is None:
             raise NotFound(f"no case '{case_no}'")
         if check_access:
@@ -249,9 +252,14 @@ def _record(deps: Deps, actor: Actor, case_no: str, images: list[StoredImage], k
         if len({i.sha256 for i in images} - {sha for sha, _ in existing}) + len(existing) > MAX_PER_CASE:
             raise _bad(f"a case holds at most {MAX_PER_CASE} photos", "too_many_files")
         rows: list[Attachment] = []
+        lines: list[dict[str, Any]] = []
         for info in images:
             row = existing.get((info.sha256, kind))
             if row is None:
+                lines.append({"case_id": case.id, "at": deps.clock.now(), "actor_id": actor.id,
+                              "actor": actor.username, "role": None, "action": "photo", "stage_from": case.status,
+                              "stage_to": case.status, "task_id": task_id, "comment": None,
+                              "data": {"sha256": info.sha256, "kind": kind, "stage": stage}})
                 row = Attachment(case_id=case.id, sha256=info.sha256, kind=kind, content_type=info.content_type,
                                  size_bytes=info.size_bytes, width=info.width, height=info.height, stage=stage,
                                  task_id=task_id, exif_lon=info.exif_lon, exif_lat=info.exif_lat,
@@ -260,6 +268,9 @@ def _record(deps: Deps, actor: Actor, case_no: str, images: list[StoredImage], k
                 session.add(row)
                 existing[(info.sha256, kind)] = row
             rows.append(row)
+        if lines:  # the photos enter the tamper-evident timeline by their SHA-256
+            chain.extend(case, lines)
+            session.add_all([CaseEvent(**line) for line in lines])
         session.flush()
         views = [_view(r, case.case_no) for r in rows]
         uow.commit()

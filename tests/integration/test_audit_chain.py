@@ -138,3 +138,22 @@ def test_the_migration_chains_the_lines_stored_before_it(deps):
     assert _lines(deps, made.case_no) == before and verify(deps).ok
     with deps.uow() as uow:
         assert uow.session.scalar(select(TimelineDigest)) is None
+
+
+def test_photos_are_chained_by_their_sha256_and_a_swapped_row_or_file_is_caught(deps):
+    from engine.cases import attachments
+    from tests.factories import actor
+    from tests.pages.conftest import jpeg
+
+    made = report(deps)
+    view = attachments.add_attachments(deps, actor(deps, "operator"), made.case_no,
+                                       [attachments.Upload(jpeg(color="green"))], "before")[0]
+    assert verify(deps, case_no=made.case_no).ok
+    original = attachments.file_path(deps.settings, view.sha256, "original")
+    original.write_bytes(jpeg(color="black"))  # the evidence file replaced on disk
+    first = verify(deps, case_no=made.case_no).first
+    assert first is not None and "does not match its SHA-256" in first.reason
+    with deps.engine.begin() as conn:  # the row pointed at another file
+        conn.execute(text("UPDATE attachments SET sha256 = :s WHERE id = :id"), {"s": "a" * 64, "id": view.id})
+    first = verify(deps, case_no=made.case_no).first
+    assert first is not None and "is on no timeline line" in first.reason

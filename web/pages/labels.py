@@ -37,7 +37,7 @@ ACTIONS: dict[str, Any] = {
     "coordinate": _l("City coordination"), "reassign": _l("Reassigned"), "warning": _l("Time nearly used"),
     "self_handled": _l("Self-handled"), "void_refused": _l("Voiding refused"), "note": _l("Note"),
     "duplicate_of": _l("Duplicate"), "duplicate_reported": _l("Duplicate reported"),
-    "personal_data_cleared": _l("Reporter's personal data cleared (retention)"),
+    "personal_data_cleared": _l("Reporter's personal data cleared (retention)"), "photo": _l("Photo added"),
 }
 SOURCES: dict[str, Any] = {
     "inspector": _l("Inspector"), "citizen": _l("Citizen"), "hotline": _l("Hotline"), "video": _l("Video"),
