@@ -63,6 +63,10 @@ TABLE_ACTIONS: dict[str, Any] = {"upload": _l("Uploaded"), "dry_run": _l("Dry ru
                                  "rollback": _l("Rolled back")}
 
 
+# Where a reporter's personal data was shown (engine.audit.personal_data.CHANNELS).
+VIEW_CHANNELS: dict[str, Any] = {"page": _l("Page"), "api": _l("API"), "export": _l("Export")}
+
+
 def label(table: dict[Any, Any], code: Any, fallback: str | None = None) -> str:
     """The reader's word for ``code``; the fallback (or the code) when there is none."""
     if code in table:
