@@ -132,7 +132,7 @@ def test_a_completion_retried_with_its_idempotency_key_is_answered_not_refused(a
     task = open_task(deps, made.case_no)
     send = {"json": {"decision": "file"}, "headers": {"Idempotency-Key": "lost-answer-1"}}
     first = api.post(f"/api/v1/tasks/{task.id}/complete", "operator", **send)
-    assert first.status_code == 200 and first.get_json()["replayed"] is False
+    assert first.status_code == 200 and "replayed" not in first.get_json()
     again = api.post(f"/api/v1/tasks/{task.id}/complete", "operator", **send)
     assert again.status_code == 200 and again.get_json() == {**first.get_json(), "replayed": True}
     other_key = api.post(f"/api/v1/tasks/{task.id}/complete", "operator", json={"decision": "file"},

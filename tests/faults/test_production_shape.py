@@ -58,7 +58,8 @@ def test_one_report_retried_100_times_with_one_key_is_one_case_and_a_completion_
     task = open_task(deps, numbers.pop())
     retries = shape.burst([("POST", f"/api/v1/tasks/{task.id}/complete", {"decision": "file"},
                             {"user": "operator", "headers": {"Idempotency-Key": "lost-answer"}})] * 20, threads=10)
-    replayed = Counter((a.status, a.body.get("replayed") if isinstance(a.body, dict) else None) for a in retries)
+    replayed = Counter((a.status, a.body.get("replayed", False) if isinstance(a.body, dict) else None)
+                       for a in retries)
     with deps.uow() as uow:
         lines = uow.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.task_id == task.id))
     print(f"20 retries of one completion with one key: {dict(replayed)}, timeline lines for it {lines}")

@@ -28,7 +28,10 @@ def complete_task(task_id: str):  # type: ignore[no-untyped-def]
     if key is not None and not (0 < len(key) <= 100):
         raise BadRequest("Idempotency-Key must have 1–100 characters", fields={"Idempotency-Key": "length"})
     result = tasks.complete_task(deps(), actor(), task_id, json_body(), idempotency_key=key)
-    return jsonify(case_no=result.case_no, status=result.status, replayed=result.replayed)
+    body = {"case_no": result.case_no, "status": result.status}
+    if result.replayed:  # only then, so the answer to a first completion is what it always was
+        body["replayed"] = True
+    return jsonify(body)
 
 
 @bp.post("/tasks/<task_id>/reassign")
