@@ -43,8 +43,9 @@ def register(app: Flask) -> None:
             raise exc
         log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig is not None else "?")
         message = "the database is unavailable for a moment; nothing was changed, try again"
-        if not request.path.startswith("/api/"):
-            return message, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Content-Type": "text/plain"}
+        if not request.path.startswith("/api/"):  # plain text: rendering a page would ask the database again
+            return (f"数据库暂时不可用，没有保存任何内容，请稍后重试。\n{message}\n", 503,
+                    {"Retry-After": str(RETRY_AFTER_SECONDS), "Content-Type": "text/plain; charset=utf-8"})
         response = jsonify({"error": "unavailable", "message": message})
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
