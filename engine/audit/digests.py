@@ -117,3 +117,9 @@ def previous_digest(session: Session, day: date) -> str:
     prev = session.scalar(select(TimelineDigest.digest).where(TimelineDigest.day < day.isoformat())
                           .order_by(TimelineDigest.day.desc()).limit(1))
     return prev or GENESIS
+
+
+def latest(session: Session) -> Digest | None:
+    """The newest sealed digest: what a computation over the timeline (an evaluation) records it ran over."""
+    row = session.scalar(select(TimelineDigest).order_by(TimelineDigest.day.desc()).limit(1))
+    return _view(row) if row else None

@@ -100,6 +100,8 @@ def test_days_are_sealed_in_order_and_a_recomputed_chain_contradicts_the_seal(de
     assert sealed[1].prev_digest == sealed[0].digest and sealed[0].cases == 1
     assert verify(deps, day=day_one).ok and verify(deps).ok
     assert digests.seal_due(deps) == []  # each day once
+    with deps.uow() as uow:  # what an evaluation records it was computed over
+        assert digests.latest(uow.session).digest == digests.listing(deps)[-1].digest
 
     # An administrator edits the report's line and recomputes the whole chain and the case's head.
     with deps.uow(write=True) as uow:
