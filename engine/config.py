@@ -31,10 +31,11 @@ SCHEMA: dict[str, Any] = {
         "token_ttl_hours", "login_max_failures", "login_lockout_minutes", "public_reports_per_hour",
         "public_lookups_per_hour",
         "timezone", "office_hours", "warning_ratio", "district_centers", "task_supervisors",
-        "scheduler_interval_seconds", "scheduler_in_web",
+        "scheduler_interval_seconds", "scheduler_in_web", "timer_reclaim_seconds",
         "classification_standard", "city_code", "city_name", "near_boundary_m", "duplicate_radius_m",
         "duplicate_window_hours", "duplicate_closed_days", "containment_tolerance_m", "default_locale", "page_size",
         "map_tile_url", "map_tile_attribution", "map_center", "log_level",
+        "session_cookie_secure", "log_format", "personal_data_retention_days",
     ],
     "properties": {
         "database_url": {"type": "string", "pattern": r"^(sqlite|postgresql)(\+\w+)?://"},
@@ -68,6 +69,7 @@ SCHEMA: dict[str, Any] = {
         "task_supervisors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
         "scheduler_interval_seconds": {"type": "integer", "minimum": 1},
         "scheduler_in_web": {"type": "boolean"},
+        "timer_reclaim_seconds": {"type": "integer", "minimum": 1},
         "classification_standard": {"enum": ["CJT214-2007", "GBT47678.5-2026"]},
         "city_code": {"type": "string", "pattern": r"^\d{6}$"},
         "city_name": {"type": "string", "minLength": 1},
@@ -85,6 +87,10 @@ SCHEMA: dict[str, Any] = {
         # Webhooks (engine/exchange); optional, the defaults are in engine.exchange.delivery.
         "webhook_allow_private_addresses": {"type": "boolean"},
         "webhook_timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 60},
+        "session_cookie_secure": {"type": "boolean"},
+        "log_format": {"enum": ["text", "json"]},
+        "personal_data_retention_days": {"type": ["integer", "null"], "minimum": 1},
+        "metrics_token": {"type": ["string", "null"], "minLength": 16},
     },
 }
 

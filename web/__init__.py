@@ -25,11 +25,13 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None,
     app.config.update(test_config or {})
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["szcg"] = deps
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
-    from web import api, errors
+    from web import api, errors, ops, security
 
     errors.register(app)
+    security.register(app, settings)
+    ops.register(app)
     app.register_blueprint(api.bp)
     from web import pages
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import SzcgError
 
 log = logging.getLogger("szcg.web")
+RETRY_AFTER_SECONDS = 1
 
 
 def register(app: Flask) -> None:
@@ -30,6 +32,23 @@ def register(app: Flask) -> None:
         retry = exc.details.get("retry_after")
         if retry:
             response.headers["Retry-After"] = str(retry)
+        return response
+
+    @app.errorhandler(DBAPIError)
+    def _database_unavailable(exc: DBAPIError):  # type: ignore[no-untyped-def]
+        # A connection dropped or refused mid-request (a restarted or failed-over server, a killed
+        # backend): the transaction was rolled back, nothing is half-written, and the pool has thrown
+        # its connections away, so the same request a moment later succeeds. Anything else is a bug.
+        if not (exc.connection_invalidated or isinstance(exc, OperationalError)):
+            raise exc
+        log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig is not None else "?")
+        message = "the database is unavailable for a moment; nothing was changed, try again"
+        if not request.path.startswith("/api/"):  # plain text: rendering a page would ask the database again
+            return (f"数据库暂时不可用，没有保存任何内容，请稍后重试。\n{message}\n", 503,
+                    {"Retry-After": str(RETRY_AFTER_SECONDS), "Content-Type": "text/plain; charset=utf-8"})
+        response = jsonify({"error": "unavailable", "message": message})
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(HTTPException)

@@ -1,7 +1,9 @@
 """Photos of cases: checked by content, stored by hash, with thumbnails and EXIF evidence.
 
 A photo is accepted only if Pillow decodes it as JPEG, PNG or WebP within the configured size
-and a sane pixel count — the name and the declared type a client sends are never trusted. The
+and a sane pixel count, with nothing hidden before or after the image (``image_checks``: no
+polyglots) — the name and the declared type a client sends are never trusted; SVG is not an image
+format Pillow decodes, so it is refused like any other file. The
 original is kept under ``upload_dir/original/`` named by its SHA-256 (no user-controlled path
 ever reaches the file system) and two re-encoded variants without any metadata are made:
 ``view`` (at most 1600 px) and ``thumb`` (at most 320 px). Pages show the variants; the
@@ -23,13 +25,14 @@ from typing import Any
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
-from engine.cases import reports, tasks
+from engine.audit import chain
+from engine.cases import image_checks, reports, tasks
 from engine.config import Settings
 from engine.deps import Deps
 from engine.errors import Conflict, Forbidden, Invalid, NotFound, TaskNotReady
 from engine.people.accounts import Actor
 from engine.people.authz import case_clause
-from engine.store.models import Case, Task
+from engine.store.models import Case, CaseEvent, Task
 from engine.store.ui_models import ATTACHMENT_KINDS, Attachment
 from engine.time.clock import isoformat
 
@@ -115,13 +118,18 @@ def inspect_image(data: bytes, max_bytes: int) -> tuple[StoredImage, Image.Image
                            "unsupported_type")
             if probe.width * probe.height > MAX_PIXELS:
                 raise _bad("the image has too many pixels", "too_many_pixels")
+            foreign = image_checks.foreign_content(data, fmt)
+            if foreign:
+                raise _bad(f"{foreign}; send the photo as the camera made it", "polyglot")
             probe.verify()
             image = Image.open(io.BytesIO(data))
             image.load()
     except Invalid:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own limit (Image.MAX_IMAGE_PIXELS), checked from the header before decoding.
+        raise _bad("the image has too many pixels", "too_many_pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise _bad("the file is not a readable image", "not_image") from None
     content_type, extension = FORMATS[fmt]
     lon, lat, taken = _exif_evidence(image)
@@ -229,7 +237,9 @@ def _record(deps: Deps, actor: Actor, case_no: str, images: list[StoredImage], k
         raise _bad(f"kind must be one of {', '.join(ATTACHMENT_KINDS)}", "kind", field="kind")
     with deps.uow(write=True) as uow:
         session = uow.session
-        case = session.scalar(select(Case).where(Case.case_no == case_no))
+        # Locked like every writer of a case: the photo's timeline line extends the case's hash chain.
+        case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update()
+                              .execution_options(populate_existing=True))
         if case is None:
             raise NotFound(f"no case '{case_no}'")
         if check_access:
@@ -242,9 +252,14 @@ def _record(deps: Deps, actor: Actor, case_no: str, images: list[StoredImage], k
         if len({i.sha256 for i in images} - {sha for sha, _ in existing}) + len(existing) > MAX_PER_CASE:
             raise _bad(f"a case holds at most {MAX_PER_CASE} photos", "too_many_files")
         rows: list[Attachment] = []
+        lines: list[dict[str, Any]] = []
         for info in images:
             row = existing.get((info.sha256, kind))
             if row is None:
+                lines.append({"case_id": case.id, "at": deps.clock.now(), "actor_id": actor.id,
+                              "actor": actor.username, "role": None, "action": "photo", "stage_from": case.status,
+                              "stage_to": case.status, "task_id": task_id, "comment": None,
+                              "data": {"sha256": info.sha256, "kind": kind, "stage": stage}})
                 row = Attachment(case_id=case.id, sha256=info.sha256, kind=kind, content_type=info.content_type,
                                  size_bytes=info.size_bytes, width=info.width, height=info.height, stage=stage,
                                  task_id=task_id, exif_lon=info.exif_lon, exif_lat=info.exif_lat,
@@ -253,6 +268,9 @@ def _record(deps: Deps, actor: Actor, case_no: str, images: list[StoredImage], k
                 session.add(row)
                 existing[(info.sha256, kind)] = row
             rows.append(row)
+        if lines:  # the photos enter the tamper-evident timeline by their SHA-256
+            chain.extend(case, lines)
+            session.add_all([CaseEvent(**line) for line in lines])
         session.flush()
         views = [_view(r, case.case_no) for r in rows]
         uow.commit()

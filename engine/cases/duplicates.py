@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from engine.audit import chain
 from engine.deps import Deps
 from engine.errors import Invalid
 from engine.places.geocoder import metres_per_degree
@@ -84,6 +85,11 @@ def on_completed(step: Step, task: Task, data: dict[str, Any]) -> None:
         raise Invalid(f"'{number}' is not another case", fields={"duplicate_of": "not another case"})
     case.duplicate_of_id = original.id
     step.add_event("duplicate_of", task_id=task.id, data={"case_no": original.case_no})
-    session.add(CaseEvent(case_id=original.id, at=step.now, actor_id=step.actor.id, actor=step.actor.username,
-                          role=task.lane, action="duplicate_reported", stage_from=original.status,
-                          stage_to=original.status, task_id=task.id, data={"case_no": case.case_no}))
+    # The original's timeline is a hash chain too: lock its row (as every writer of a case does) and extend it.
+    original = session.scalar(select(Case).where(Case.id == original.id).with_for_update()
+                              .execution_options(populate_existing=True))
+    line = {"case_id": original.id, "at": step.now, "actor_id": step.actor.id, "actor": step.actor.username,
+            "role": task.lane, "action": "duplicate_reported", "stage_from": original.status,
+            "stage_to": original.status, "task_id": task.id, "comment": None, "data": {"case_no": case.case_no}}
+    chain.extend(original, [line])
+    session.add(CaseEvent(**line))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 
+from engine.audit import chain
 from engine.cases.reports import ReportInput, start_case
 from engine.cases.steps import lock_case
 from engine.deps import Deps
@@ -86,9 +87,10 @@ def start_linked(deps: Deps, actor: Actor, case_no: str, process: object, reason
         first.linked_case_id = new.id
         first.row_version += 1
         first.updated_at = deps.clock.now()
-        session.execute(insert(CaseEvent).values(
-            case_id=first.id, at=deps.clock.now(), actor_id=actor.id, actor=actor.username, role=None,
-            action="linked_to", stage_from=first.status, stage_to=first.status, comment=text,
-            data={"case_no": new.case_no, "process": new.process_key}))
+        line = {"case_id": first.id, "at": deps.clock.now(), "actor_id": actor.id, "actor": actor.username,
+                "role": None, "action": "linked_to", "stage_from": first.status, "stage_to": first.status,
+                "task_id": None, "comment": text, "data": {"case_no": new.case_no, "process": new.process_key}}
+        chain.extend(first, [line])  # the first case's timeline is a hash chain too (its row is locked)
+        session.execute(insert(CaseEvent), [line])
         uow.commit()
         return Linked(new.case_no, first.case_no, new.process_key, new.status, new.tracking_code)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 
+from engine.audit import personal_data
 from engine.deps import Deps
 from engine.errors import Forbidden, Invalid, NotFound
 from engine.people.accounts import Actor
@@ -49,8 +50,11 @@ def event_view(e: CaseEvent) -> dict[str, Any]:
             "stage_from": e.stage_from, "stage_to": e.stage_to, "comment": e.comment, "data": e.data}
 
 
-def get_case(deps: Deps, actor: Actor, case_no: str) -> dict[str, Any]:
-    """A case's summary, open tasks and full timeline, if the actor may read it."""
+def get_case(deps: Deps, actor: Actor, case_no: str, *, seen_from: str | None = None) -> dict[str, Any]:
+    """A case's summary, open tasks and full timeline, if the actor may read it.
+
+    Showing the reporter's name or phone is audited (engine.audit.personal_data), from ``seen_from``.
+    """
     with deps.uow() as uow:
         session = uow.session
         case = session.scalar(select(Case).where(Case.case_no == case_no))
@@ -69,7 +73,9 @@ def get_case(deps: Deps, actor: Actor, case_no: str) -> dict[str, Any]:
                           "due_at": isoformat(t.due_at), "light": light_of(now, t.warn_at, t.due_at),
                           "provisional": t.provisional} for t in tasks]
         body["timeline"] = [event_view(e) for e in events]
-        return body
+    if may_see_personal_data(actor):
+        personal_data.record(deps, actor, [case], channel="api", remote_addr=seen_from)
+    return body
 
 
 def linked_case_no(session: Any, case: Case) -> str | None:
@@ -106,8 +112,12 @@ COUNT_CAP = 10_000
 
 
 def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_page: int = 20,
-               after: str | None = None) -> dict[str, Any]:
+               after: str | None = None, with_personal: bool = True, seen_from: str | None = None,
+               channel: str = "api") -> dict[str, Any]:
     """Cases the actor may read, newest first, filtered and paginated.
+
+    Reporters' names and phones are included for roles that may see them unless ``with_personal`` is
+    false (a list page that does not show them); including them is audited per case and field.
 
     ``total`` is exact up to :data:`COUNT_CAP` matches and then the cap (``total_exact`` says
     which). ``after`` (the previous page's ``next``) continues by keyset instead of ``page``:
@@ -115,7 +125,7 @@ def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_
     """
     now = deps.clock.now()
     query = _filtered(listable(select(Case), actor, dialect=deps.engine.dialect.name), flt, now)
-    personal = may_see_personal_data(actor)
+    personal = with_personal and may_see_personal_data(actor)
     counted = _filtered(listable(select(Case.id), actor, counting=True), flt, now).limit(COUNT_CAP + 1).subquery()
     rows_query = query.order_by(Case.reported_at.desc(), Case.id.desc()).limit(per_page)
     if after:
@@ -126,10 +136,12 @@ def list_cases(deps: Deps, actor: Actor, flt: CaseFilter, *, page: int = 1, per_
     with deps.uow() as uow:
         total = uow.session.scalar(select(func.count()).select_from(counted)) or 0
         rows = list(uow.session.scalars(rows_query))
-        return {"page": page, "per_page": per_page, "total": min(total, COUNT_CAP),
-                "total_exact": total <= COUNT_CAP,
-                "next": _encode_cursor(rows[-1]) if len(rows) == per_page else None,
-                "items": [case_summary(c, personal=personal) for c in rows]}
+    if personal:
+        personal_data.record(deps, actor, rows, channel=channel, remote_addr=seen_from)
+    return {"page": page, "per_page": per_page, "total": min(total, COUNT_CAP),
+            "total_exact": total <= COUNT_CAP,
+            "next": _encode_cursor(rows[-1]) if len(rows) == per_page else None,
+            "items": [case_summary(c, personal=personal) for c in rows]}
 
 
 def _encode_cursor(case: Case) -> str:

@@ -9,6 +9,7 @@ committed here: the use case commits once, or the unit of work rolls everything 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -17,10 +18,12 @@ from sqlalchemy import Update, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from engine.audit import chain
 from engine.cases import duplicates, notices
 from engine.deps import Deps
 from engine.errors import Conflict, NotFound, ProcessError, TaskNotReady
 from engine.exchange import outbox
+from engine.ops.metrics import STEP_SECONDS
 from engine.people.accounts import Actor
 from engine.processes import bpmn_helpers
 from engine.processes.bpmn_helpers import COUNTED_FACTS, StepEffects
@@ -56,7 +59,8 @@ _LOCK_CASE_OF_TASK = (select(Case).join(Task, Task.case_id == Case.id).where(Tas
 _TASK_AND_STATE = (select(Task, WorkflowState).join(WorkflowState, WorkflowState.case_id == Task.case_id)
                    .where(Task.id == bindparam("task_id")).execution_options(populate_existing=True))
 _COMPLETE_TASK = update(Task).where(Task.id == bindparam("p_task_id")).values(
-    state="completed", completed_at=bindparam("p_at"), completed_by_id=bindparam("p_by"))
+    state="completed", completed_at=bindparam("p_at"), completed_by_id=bindparam("p_by"),
+    completion_key=bindparam("p_key"))
 _INSERT_EVENTS, _INSERT_TASKS, _INSERT_TIMERS = insert(CaseEvent), insert(Task), insert(Timer)
 _GRID_INSPECTOR = select(Place.inspector_id).where(Place.code == bindparam("code"))
 _UPDATE_STATE = update(WorkflowState).where(WorkflowState.case_id == bindparam("p_case_id")).values(
@@ -106,12 +110,14 @@ class Step:
         # A step writes once, at commit: no flush before each query (it would insert events,
         # then update them, and update the case row several times).
         session.autoflush = False
+        self._started = time.perf_counter()  # for the step latency metric only, never for case time
         self.now: datetime = deps.clock.now()
         self._known: dict[str, int] | None = None
         self._timers_before = self._waiting_timers() if state is not None else set()
         # The READY user tasks before the step are exactly the case's open task rows (the
         # projection keeps them equal), so the projection needs no query to find them.
         self._ready_before = deps.runtime.ready_user_task_ids(workflow, parsed) if state is not None else set()
+        self.completion_key: str | None = None  # the client's Idempotency-Key of a task completion
         self.effects = StepEffects()
         self.role: str | None = None
         self.stage_before = case.status
@@ -198,7 +204,7 @@ class Step:
     def _mark_completed(self, task: Task) -> None:
         """Write the task's completion now (Core) and show it on the loaded object without a second UPDATE."""
         self.session.connection().execute(_COMPLETE_TASK, {"p_task_id": task.id, "p_at": self.now,
-                                                           "p_by": self.actor.id})
+                                                           "p_by": self.actor.id, "p_key": self.completion_key})
         for key, value in (("state", "completed"), ("completed_at", self.now), ("completed_by_id", self.actor.id)):
             set_committed_value(task, key, value)
         self._completed.add(task.id)
@@ -213,10 +219,11 @@ class Step:
         })
 
     def _write_events(self) -> None:
-        """Insert the pending timeline rows (in order) with the stage the case is now in."""
+        """Insert the pending timeline rows (in order, hash-chained) with the stage the case is now in."""
         if self._events:
             for event in self._events:
                 event["stage_to"] = self.case.status
+            chain.extend(self.case, self._events)  # the head moves on the locked case row, written with it
             self.session.connection().execute(_INSERT_EVENTS, self._events)
             self._events = []
 
@@ -317,6 +324,7 @@ class Step:
         self._write_state()
         self.case.updated_at = self.now
         self._write_case()
+        STEP_SECONDS.labels(self.case.process_key or "").observe(time.perf_counter() - self._started)
 
     def _project_tasks(self, ready: list[ReadyTask]) -> None:
         ready_ids = {r.id for r in ready}

@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import BooleanClauseList
 from engine.cases import duplicates
 from engine.cases.steps import Step, lock_open_task
 from engine.deps import Deps
-from engine.errors import Forbidden, Invalid, NotFound
+from engine.errors import Forbidden, Invalid, NotFound, TaskNotReady
 from engine.people.accounts import Actor
 from engine.people.authz import may_complete, task_clause
 from engine.processes.definitions import definition_forms
@@ -56,6 +56,7 @@ class TaskView:
 class Completed:
     case_no: str
     status: str
+    replayed: bool = False  # the same completion retried with its idempotency key: nothing was done again
 
 
 def _view(task: Task, case_no: str, category_code: str, now: datetime) -> TaskView:
@@ -168,8 +169,12 @@ def _form_of(deps: Deps, session: Session, case: Case, task: Task) -> dict[str, 
     return form
 
 
-def complete_task(deps: Deps, actor: Actor, task_id: str, data: Any) -> Completed:
+def complete_task(deps: Deps, actor: Actor, task_id: str, data: Any, idempotency_key: str | None = None) -> Completed:
     """Complete a task: lock, authorize, validate, run, and store everything in one transaction.
+
+    ``idempotency_key`` (the client's ``Idempotency-Key``) is stored with the completion: the same
+    actor retrying with the same key after losing the answer gets the completion back (``replayed``)
+    instead of a 409, and nothing runs twice.
 
     :raises NotFound: no such task.
     :raises TaskNotReady: completed or withdrawn meanwhile (→ 409).
@@ -179,14 +184,32 @@ def complete_task(deps: Deps, actor: Actor, task_id: str, data: Any) -> Complete
     """
     with deps.uow(write=True) as uow:
         session = uow.session
-        task, case, state = lock_open_task(session, task_id)
+        try:
+            task, case, state = lock_open_task(session, task_id)
+        except TaskNotReady:
+            replay = _replayed(session, actor, task_id, idempotency_key)
+            if replay is None:
+                raise
+            return replay
         if not may_complete(actor, task):
             raise Forbidden("your role or scope does not cover this task")
         form = _form_of(deps, session, case, task)
         data = validate_form(form, data, {"department_code": lambda code: department_exists(session, code),
                                           "case_no": lambda no: duplicates.case_no_exists(session, no)})
         step = Step.load(deps, session, case, actor, state)
+        step.completion_key = idempotency_key
         step.complete(task, data)
         step.finish()
         uow.commit()
         return Completed(case.case_no, case.status)
+
+
+def _replayed(session: Session, actor: Actor, task_id: str, key: str | None) -> Completed | None:
+    """The earlier completion of ``task_id`` by ``actor`` with ``key``, if that is what this retry repeats."""
+    if not key:
+        return None
+    row = session.execute(select(Task.completion_key, Task.completed_by_id, Case.case_no, Case.status)
+                          .join(Case, Case.id == Task.case_id).where(Task.id == task_id)).one_or_none()
+    if row is None or row.completion_key != key or row.completed_by_id != actor.id:
+        return None
+    return Completed(row.case_no, row.status, replayed=True)

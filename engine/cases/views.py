@@ -15,6 +15,7 @@ import shapely
 import shapely.geometry
 from sqlalchemy import select
 
+from engine.audit import personal_data
 from engine.cases import queries, tasks
 from engine.deps import Deps
 from engine.errors import Forbidden, NotFound
@@ -97,8 +98,8 @@ def _grid_features(session: Any, grid_code: str) -> list[dict[str, Any]]:
              "properties": {"grid_code": p.code, "name": p.name, "own": p.code == grid_code}} for p in rows]
 
 
-def case_detail(deps: Deps, actor: Actor, case_no: str) -> dict[str, Any]:
-    """Everything the case page shows, if the actor may read the case.
+def case_detail(deps: Deps, actor: Actor, case_no: str, *, seen_from: str | None = None) -> dict[str, Any]:
+    """Everything the case page shows, if the actor may read the case (the reporter's data audited).
 
     :raises NotFound: no such case. :raises Forbidden: the actor may not read it.
     """
@@ -146,7 +147,9 @@ def case_detail(deps: Deps, actor: Actor, case_no: str) -> dict[str, Any]:
             ProcessDefinition.id == case.definition_id)) or {}
         body["deadline"] = case.deadline_at
         body["overdue"] = _overdue(now, case.status, case.deadline_at, case.closed_at)
-        return body
+    if may_see_personal_data(actor):
+        personal_data.record(deps, actor, [case], channel="page", remote_addr=seen_from)
+    return body
 
 
 def _overdue(now: datetime, status: str, deadline: datetime | None, closed_at: datetime | None) -> bool:
@@ -157,7 +160,7 @@ def _overdue(now: datetime, status: str, deadline: datetime | None, closed_at: d
     return status not in queries.FINISHED and now > deadline
 
 
-def task_detail(deps: Deps, actor: Actor, task_id: str) -> dict[str, Any]:
+def task_detail(deps: Deps, actor: Actor, task_id: str, *, seen_from: str | None = None) -> dict[str, Any]:
     """A task with its form, its case as the case page shows it, and the departments to pick from.
 
     :raises NotFound: no such task. :raises Forbidden: not the actor's to take.
@@ -169,12 +172,18 @@ def task_detail(deps: Deps, actor: Actor, task_id: str) -> dict[str, Any]:
         task["light"] = light_of(deps.clock.now(), row.warn_at, row.due_at)
         task["completed_by"] = uow.session.scalar(select(User.display_name).where(
             User.id == row.completed_by_id)) if row.completed_by_id else None
-    return {"task": task, "case": case_detail(deps, actor, task["case_no"]), "reference": reference(deps)}
+    return {"task": task, "case": case_detail(deps, actor, task["case_no"], seen_from=seen_from),
+            "reference": reference(deps)}
 
 
-def search(deps: Deps, actor: Actor, flt: queries.CaseFilter, *, page: int, per_page: int) -> dict[str, Any]:
-    """The case search: the filtered page of cases with class, place and department names."""
-    result = queries.list_cases(deps, actor, flt, page=page, per_page=per_page)
+def search(deps: Deps, actor: Actor, flt: queries.CaseFilter, *, page: int, per_page: int,
+           personal: bool = False, seen_from: str | None = None) -> dict[str, Any]:
+    """The case search: the filtered page of cases with class, place and department names.
+
+    The page shows no reporter data, so it reads none; ``personal`` (the export) includes it, audited.
+    """
+    result = queries.list_cases(deps, actor, flt, page=page, per_page=per_page, with_personal=personal,
+                                seen_from=seen_from, channel="export")
     now = deps.clock.now()
     items = result["items"]
     category_codes = {i["category_code"] for i in items}
@@ -204,7 +213,10 @@ def search(deps: Deps, actor: Actor, flt: queries.CaseFilter, *, page: int, per_
 EXPORT_LIMIT = 10000
 
 
-def export(deps: Deps, actor: Actor, flt: queries.CaseFilter) -> dict[str, Any]:
-    """The search result for a spreadsheet: up to :data:`EXPORT_LIMIT` cases, newest first."""
-    return search(deps, actor, flt, page=1, per_page=EXPORT_LIMIT)
+def export(deps: Deps, actor: Actor, flt: queries.CaseFilter, *, seen_from: str | None = None) -> dict[str, Any]:
+    """The search result for a spreadsheet: up to :data:`EXPORT_LIMIT` cases, newest first.
+
+    With the reporters' names and phones for the roles that may see them; each one exported is audited.
+    """
+    return search(deps, actor, flt, page=1, per_page=EXPORT_LIMIT, personal=True, seen_from=seen_from)
 

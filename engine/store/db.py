@@ -8,11 +8,13 @@ the case row (see :mod:`engine.cases.steps`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -38,7 +40,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # inbox branch (1,719 rows, 0 found) and started a worker, which cost 7 ms of an 11 ms
         # read (`szcg bench`, PostgreSQL 15). A URL that sets its own ``options`` keeps them.
         kwargs.setdefault("connect_args", {}).setdefault("options", "-c max_parallel_workers_per_gather=0")
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_idle_connections(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 1.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Test a pooled connection on checkout only if it sat idle for more than a second.
+
+    A restarted server or a terminated session leaves dead connections in the pool; the first request
+    on each would fail. Pre-pinging every checkout costs a round trip on the hot path, so only a
+    connection that was idle is pinged — under load connections are reused within milliseconds and
+    never are; a dead one found raises ``DisconnectionError``, on which the pool connects anew.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as exc:  # any failure of a ping means the connection is gone
+            raise DisconnectionError(str(exc)) from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -232,6 +232,9 @@ class Case(Base):
     injuries: Mapped[int | None] = mapped_column(Integer)
     satisfaction: Mapped[str | None] = mapped_column(String(24))
     component_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    # The head of the case's timeline hash chain (engine/audit/chain.py): the last line's hash and number.
+    timeline_head: Mapped[str | None] = mapped_column(String(64))
+    timeline_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[Timestamp]
     row_version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -292,15 +295,23 @@ class Task(Base):
     context: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     completed_at: Mapped[OptTimestamp]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The Idempotency-Key the completion was sent with: a retry with it gets the completion back.
+    completion_key: Mapped[str | None] = mapped_column(String(100))
 
 
 class CaseEvent(Base):
-    """One line of a case's timeline: who, in which role, did what, when. Never updated."""
+    """One line of a case's timeline: who, in which role, did what, when. Never updated.
+
+    ``seq`` numbers the lines of a case from 1 and ``hash`` chains each to the previous one
+    (engine/audit/chain.py), so an edited, inserted or deleted line is found by ``szcg audit verify``.
+    """
 
     __tablename__ = "case_events"
     __table_args__ = (
         Index("ix_case_events_case", "case_id", "id"),
         Index("ix_case_events_action_at", "action", "at"),
+        Index("ix_case_events_at", "at"),  # the daily digest reads one day's lines
+        UniqueConstraint("case_id", "seq"),
     )
 
     id: Mapped[IntPK]
@@ -315,3 +326,5 @@ class CaseEvent(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     comment: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -9,22 +9,28 @@ ran — the first run starts immediately.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from engine.audit import digests, personal_data
 from engine.deps import Deps
 from engine.exchange import sms
 from engine.exchange.delivery import deliver_due
+from engine.ops import heartbeat
 from engine.time.timers import fire_due
 
 log = logging.getLogger("szcg.scheduler")
 BATCH = 200
+RETENTION = "retention"  # the heartbeat of the hourly clearing of expired personal data
+RETENTION_EVERY = timedelta(hours=1)
 
 
 def tick(deps: Deps) -> int:
-    """Fire everything due now, in batches, then send the due webhooks; returns how many timers fired."""
+    """Stamp the heartbeat, fire everything due now (in batches), send the due webhooks, seal finished days;
+    returns how many timers fired."""
+    heartbeat.beat(deps)
     total = 0
     while True:
         fired = fire_due(deps, BATCH)
@@ -37,6 +43,14 @@ def tick(deps: Deps) -> int:
     delivered = deliver_due(deps)  # after the timers: an overdue fired now is announced in this tick
     if delivered:
         log.info("delivered %d webhooks", delivered)
+    for sealed in digests.seal_due(deps):  # the days that ended: their timeline heads sealed
+        log.info("sealed the timeline of %s: %s", sealed.day, sealed.digest)
+    last = heartbeat.last_beat(deps, RETENTION)
+    if last is None or deps.clock.now() - last >= RETENTION_EVERY:
+        heartbeat.beat(deps, RETENTION)
+        cleared = personal_data.clear_expired(deps)
+        if cleared:
+            log.info("cleared the reporters' personal data of %d finished cases (retention)", cleared)
     return total
 
 

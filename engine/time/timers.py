@@ -25,15 +25,17 @@ from engine.store.rules_models import Timer
 from engine.time.clock import isoformat
 
 log = logging.getLogger("szcg.timers")
-RECLAIM_AFTER = timedelta(minutes=10)  # a claim older than this was left by a crashed scheduler
+# A claim older than timer_reclaim_seconds was left by a crashed scheduler. Taking it over early is
+# safe — firing re-checks ``fired_at`` under the case lock — but costs a second look at the timer.
 
 
 def claim_due(deps: Deps, limit: int = 100) -> list[int]:
     """Claim up to ``limit`` due timers for this scheduler; returns their ids."""
     now = deps.clock.now()
     with deps.uow(write=True) as uow:
+        reclaim = timedelta(seconds=deps.settings.timer_reclaim_seconds)
         query = (select(Timer.id).where(Timer.fired_at.is_(None), Timer.due_at <= now,
-                                        (Timer.claimed_at.is_(None)) | (Timer.claimed_at < now - RECLAIM_AFTER))
+                                        (Timer.claimed_at.is_(None)) | (Timer.claimed_at < now - reclaim))
                  .order_by(Timer.due_at, Timer.id).limit(limit).with_for_update(skip_locked=True))
         ids = list(uow.session.scalars(query))
         if ids:
@@ -108,5 +110,6 @@ def fire_due(deps: Deps, limit: int = 100) -> list[Fired]:
         try:
             results.append(fire(deps, timer_id))
         except Exception:  # a broken case must not block every other timer
-            log.exception("timer %s failed; it will be retried after %s", timer_id, RECLAIM_AFTER)
+            log.exception("timer %s failed; it will be retried after %s s", timer_id,
+                          deps.settings.timer_reclaim_seconds)
     return results

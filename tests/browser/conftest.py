@@ -55,6 +55,7 @@ class Browse:
     def __init__(self, browser: Any, base: str) -> None:
         self.browser, self.base = browser, base
         self.contexts: list[Any] = []
+        self.csp_violations: list[str] = []
 
     def page(self, viewport: dict[str, int] = DESKTOP, **context: Any) -> Any:
         ctx = self.browser.new_context(viewport=viewport, base_url=self.base, locale="zh-CN",
@@ -65,6 +66,9 @@ class Browse:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.js_errors = errors
+        # The Content-Security-Policy (web/security.py) must never block what a page needs.
+        page.on("console", lambda msg: self.csp_violations.append(f"{page.url}: {msg.text}")
+                if "Content Security Policy" in msg.text else None)
         return page
 
     def login(self, page: Any, username: str) -> None:
@@ -83,6 +87,7 @@ class Browse:
     def close(self) -> None:
         for ctx in self.contexts:
             ctx.close()
+        assert not self.csp_violations, "the Content-Security-Policy blocked: " + "\n".join(self.csp_violations)
 
 
 @pytest.fixture

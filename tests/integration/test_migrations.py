@@ -36,3 +36,24 @@ def test_empty_database_to_head_matches_the_models_and_downgrades(backend, tmp_p
         if name and PG_URL:
             with _admin_engine().connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_down_and_up_again_with_cases_keeps_every_task_state_and_timeline_line(deps):
+    """SQLite rebuilds ``cases`` to alter it; with foreign keys on, that once cascaded to every child row."""
+    from sqlalchemy import func, select
+
+    from engine.store.models import CaseEvent, Task, WorkflowState
+    from tests.factories import report
+
+    report(deps)
+
+    def counts():
+        with deps.uow() as uow:
+            return [uow.session.scalar(select(func.count()).select_from(t)) for t in (Task, WorkflowState, CaseEvent)]
+
+    before = counts()
+    assert all(before)
+    deps.engine.dispose()
+    migrate.downgrade(deps.engine, "0008")
+    migrate.upgrade(deps.engine)
+    assert counts() == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from engine.audit import personal_data
 from engine.cases import migration
 from engine.errors import BadRequest, Forbidden
 from engine.people import audit, organisation
@@ -85,6 +86,15 @@ def admin_events():  # type: ignore[no-untyped-def]
                                       target=request.args.get("target") or None, after=after_arg(),
                                       limit=int_arg("limit", 100, 1, 1000)))
 
+
+
+@bp.get("/admin/personal-data-views")
+def personal_data_views():  # type: ignore[no-untyped-def]
+    """Who viewed reporters' names and phones, newest first (filters as on the administrators' page)."""
+    from web.pages.privacy import view_filter
+
+    return page_json(personal_data.view_page(deps(), actor(), view_filter(), after=after_arg(),
+                                             limit=int_arg("limit", 50, 1, 500)))
 
 
 @bp.get("/admin/processes/<key>/versions")

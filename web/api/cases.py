@@ -40,7 +40,7 @@ def create_report():  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<case_no>")
 def get_case(case_no: str):  # type: ignore[no-untyped-def]
-    return jsonify(queries.get_case(deps(), actor(), case_no))
+    return jsonify(queries.get_case(deps(), actor(), case_no, seen_from=request.remote_addr))
 
 
 @bp.get("/cases")
@@ -53,7 +53,8 @@ def list_cases():  # type: ignore[no-untyped-def]
                            source=args.get("source") or None, process_key=args.get("process") or None)
     page = int_arg("page", 1, 1, 100000)
     per_page = int_arg("limit", int_arg("per_page", deps().settings.page_size, 1, 200), 1, 200)
-    body = queries.list_cases(deps(), actor(), flt, page=page, per_page=per_page, after=after_arg())
+    body = queries.list_cases(deps(), actor(), flt, page=page, per_page=per_page, after=after_arg(),
+                              seen_from=request.remote_addr)
     return paged(body, body["next"])
 
 

@@ -228,6 +228,11 @@ def _admin_paths(obj_body: dict[str, Any]) -> dict[str, Any]:
             "Replay a candidate time-limits table over past stage tasks: on-time rates before → after",
             ok=ref("AnyObject"), body=ref("TableUpload"), **admin,
             params=[KEY, q("days", {"type": "integer", "minimum": 1, "maximum": 366})])},
+        "/admin/personal-data-views": {"get": op(
+            "Who viewed reporters' names and phones, newest first", ok=page_of(ref("AnyObject")),
+            params=paged(q("viewer"), q("case_no"), q("field", {"enum": ["reporter_name", "reporter_phone"]}),
+                         q("date_from", {"type": "string", "format": "date"}),
+                         q("date_to", {"type": "string", "format": "date"}), default=50, high=500), **admin)},
         "/admin/processes/{key}/versions": {"get": op(
             "A process's versions (oldest first) with their running cases", ok=page_of(ref("AnyObject")),
             params=[path("key", "a process key"), *paged(default=100, high=1000)], **admin)},

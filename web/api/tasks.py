@@ -25,8 +25,15 @@ def get_task(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/<task_id>/complete")
 def complete_task(task_id: str):  # type: ignore[no-untyped-def]
-    result = tasks.complete_task(deps(), actor(), task_id, json_body())
-    return jsonify(case_no=result.case_no, status=result.status)
+    """Complete a task; an ``Idempotency-Key`` header makes a retry after a lost answer safe."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= 100):
+        raise BadRequest("Idempotency-Key must have 1–100 characters", fields={"Idempotency-Key": "length"})
+    result = tasks.complete_task(deps(), actor(), task_id, json_body(), idempotency_key=key)
+    body = {"case_no": result.case_no, "status": result.status}
+    if result.replayed:  # only then, so the answer to a first completion is what it always was
+        body["replayed"] = True
+    return jsonify(body)
 
 
 @bp.post("/tasks/<task_id>/reassign")

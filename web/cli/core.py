@@ -152,7 +152,7 @@ def scheduler() -> None:
     from engine.time.scheduler import run_blocking
 
     deps = _deps()
-    configure(deps.settings.log_level)
+    configure(deps.settings.log_level, deps.settings.log_format)
     run_blocking(deps)
 
 

@@ -52,11 +52,12 @@ def register(app: Flask) -> None:
         inbox,
         mobile,
         notifications,
+        privacy,
         public,
         tasks,
     )
 
-    for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications):
+    for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications, privacy):
         app.register_blueprint(module.bp)
 
 

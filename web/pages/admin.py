@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from engine.errors import Invalid
 from engine.rules import tables
 from engine.time import city_calendar, whatif
+from web import security
 from web.pages.common import actor, deps, login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -66,6 +67,7 @@ def _table_page(key: str, *, xml: str, examples: str, shown: dict[str, Any] | No
                 result: dict[str, Any] | None = None, problems: list[dict[str, Any]] | None = None,
                 days: int = DEFAULT_DAYS, note: str = "", status: int = 200):  # type: ignore[no-untyped-def]
     history = tables.history(deps(), key)
+    security.allow_inline_style_elements()  # dmn-js's CodeMirror adds a <style> element
     return render_template("admin/table.html", key=key, xml=xml, examples=examples, shown=shown, result=result,
                            problems=problems or [], days=days, note=note,
                            versions=list(reversed(tables.list_versions(deps(), key))),

@@ -12,7 +12,7 @@ from engine.cases import actions, attachments, links, views
 from engine.cases.queries import CaseFilter
 from engine.errors import BadRequest, Conflict, Invalid, NotFound, TaskNotReady
 from engine.time.clock import BEIJING, as_utc
-from web.pages.common import actor, deps, login_required, uploads
+from web.pages.common import actor, client_address, deps, login_required, uploads
 from web.pages.forms import photo_message
 from web.pages.xlsx import workbook_of
 
@@ -64,7 +64,7 @@ def search():  # type: ignore[no-untyped-def]
 @login_required()
 def export():  # type: ignore[no-untyped-def]
     """The same search as an Excel workbook (up to 10,000 cases)."""
-    result = views.export(deps(), actor(), case_filter())
+    result = views.export(deps(), actor(), case_filter(), seen_from=client_address())
     body = workbook_of(result["items"])
     stamp = deps().clock.now().astimezone(BEIJING).strftime("%Y%m%d-%H%M")
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -76,7 +76,7 @@ def export():  # type: ignore[no-untyped-def]
 def detail(case_no: str):  # type: ignore[no-untyped-def]
     """One case: summary, timeline, photos, map, duplicates and its open tasks."""
     who = actor()
-    case = views.case_detail(deps(), who, case_no)
+    case = views.case_detail(deps(), who, case_no, seen_from=client_address())
     # 转派: for each open task whose role this user supervises, the people who could take it over.
     reassign = {t["id"]: actions.eligible_assignees(deps(), who, t["id"])
                 for t in case["tasks"] if actions.may_reassign(deps(), who, t["lane"])}

@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from engine.cases import views
 from engine.cases.inbox import InboxFilter, inbox
 from web.pages import tasks as task_pages
-from web.pages.common import actor, deps, login_required
+from web.pages.common import actor, client_address, deps, login_required
 
 bp = Blueprint("department", __name__, url_prefix="/dept")
 
@@ -24,7 +24,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.get("/tasks/<task_id>")
 @login_required("handler")
 def task(task_id: str):  # type: ignore[no-untyped-def]
-    return task_pages.render_task(views.task_detail(deps(), actor(), task_id))
+    return task_pages.render_task(views.task_detail(deps(), actor(), task_id, seen_from=client_address()))
 
 
 @bp.post("/tasks/<task_id>")

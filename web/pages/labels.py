@@ -39,6 +39,7 @@ ACTIONS: dict[str, Any] = {
     "duplicate_of": _l("Duplicate"), "duplicate_reported": _l("Duplicate reported"),
     "linked_to": _l("Started a case of another process"), "linked_from": _l("Started from another case"),
     "alert": _l("Alerted"), "reply": _l("Answered the reporter"), "reopen": _l("Reopened"),
+    "personal_data_cleared": _l("Reporter's personal data cleared (retention)"), "photo": _l("Photo added"),
 }
 SOURCES: dict[str, Any] = {
     "inspector": _l("Inspector"), "citizen": _l("Citizen"), "hotline": _l("Hotline"), "video": _l("Video"),
@@ -64,6 +65,10 @@ TABLES: dict[str, Any] = {"dispatch_routing": _l("Dispatch routing"), "time_limi
 TABLE_STATUSES: dict[str, Any] = {"draft": _l("Draft"), "active": _l("Active"), "retired": _l("Retired")}
 TABLE_ACTIONS: dict[str, Any] = {"upload": _l("Uploaded"), "dry_run": _l("Dry run"), "activate": _l("Activated"),
                                  "rollback": _l("Rolled back")}
+
+
+# Where a reporter's personal data was shown (engine.audit.personal_data.CHANNELS).
+VIEW_CHANNELS: dict[str, Any] = {"page": _l("Page"), "api": _l("API"), "export": _l("Export")}
 
 
 def label(table: dict[Any, Any], code: Any, fallback: str | None = None) -> str:

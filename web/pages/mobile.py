@@ -16,7 +16,7 @@ from engine.cases import attachments, reports, views
 from engine.cases.inbox import InboxFilter, inbox
 from engine.errors import Invalid
 from web.pages import tasks as task_pages
-from web.pages.common import actor, deps, finish, login_required, uploads
+from web.pages.common import actor, client_address, deps, finish, login_required, uploads
 from web.pages.forms import photo_message, report_messages, report_payload
 
 bp = Blueprint("mobile", __name__, url_prefix="/m")
@@ -73,7 +73,7 @@ def report():  # type: ignore[no-untyped-def]
 @bp.get("/tasks/<task_id>")
 @login_required("inspector")
 def task(task_id: str):  # type: ignore[no-untyped-def]
-    return task_pages.render_task(views.task_detail(deps(), actor(), task_id), template="mobile/task.html")
+    return task_pages.render_task(views.task_detail(deps(), actor(), task_id, seen_from=client_address()), template="mobile/task.html")
 
 
 @bp.post("/tasks/<task_id>")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from engine.cases import attachments, views
 from engine.errors import Invalid, TaskNotReady
-from web.pages.common import actor, deps, finish, login_required, uploads
+from web.pages.common import actor, client_address, deps, finish, login_required, uploads
 from web.pages.forms import error_messages, fields_of, parse_submission, photo_message
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -42,7 +42,7 @@ def submit(task_id: str, template: str, done_endpoint: str, **done_args: Any):  
 
     The view registering this must be named ``complete`` on its blueprint (the form posts there).
     """
-    detail = views.task_detail(deps(), actor(), task_id)
+    detail = views.task_detail(deps(), actor(), task_id, seen_from=client_address())
     form = detail["task"]["form"]
     data, typed = parse_submission(form, request.form)
     file_fields = {f.name: uploads(f.name) for f in fields_of(form, "zh_CN") if f.widget == "file"}
@@ -56,7 +56,7 @@ def submit(task_id: str, template: str, done_endpoint: str, **done_args: Any):  
         errors.setdefault("_", _("Please correct the marked fields."))
         return render_task(detail, template=template, typed=typed, errors=errors, status=422)
     except TaskNotReady:
-        fresh = views.task_detail(deps(), actor(), task_id)
+        fresh = views.task_detail(deps(), actor(), task_id, seen_from=client_address())
         return render_task(fresh, template=template, status=409, conflict=True)
     flash(_("Done: case %(no)s is now at “%(stage)s”.", no=done.case_no, stage=_stage_word(done.status)), "ok")
     return finish(url_for(done_endpoint, **done_args))
@@ -72,7 +72,7 @@ def _stage_word(status: str) -> str:
 @login_required()
 def show(task_id: str):  # type: ignore[no-untyped-def]
     """The task with its case and form (read-only, with a notice, once it is no longer open)."""
-    return render_task(views.task_detail(deps(), actor(), task_id))
+    return render_task(views.task_detail(deps(), actor(), task_id, seen_from=client_address()))
 
 
 @bp.post("/<task_id>")

@@ -38,6 +38,9 @@ def workbook_of(items: list[dict[str, Any]]) -> bytes:
         (_("Closed at"), lambda i: beijing(i["closed_at"])),
         (_("Overdue"), lambda i: _("Yes") if i.get("overdue") else ""),
     ]
+    if any("reporter_phone" in i for i in items):  # only for roles that may see them (audited by the engine)
+        columns += [(_("Reporter"), lambda i: i.get("reporter_name") or ""),
+                    (_("Phone"), lambda i: i.get("reporter_phone") or "")]
     sheet.append([title for title, _get in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -47,8 +50,8 @@ def workbook_of(items: list[dict[str, Any]]) -> bytes:
             cell = sheet.cell(row=row, column=col, value="" if value is None else str(value))
             cell.data_type = "s"  # never a formula: a description starting with "=" stays text
     sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJKLMNO", (18, 10, 10, 16, 9, 12, 16, 16, 24, 40, 24, 17, 17, 17, 8),
-                             strict=True):
+    for letter, width in zip("ABCDEFGHIJKLMNOPQ", (18, 10, 10, 16, 9, 12, 16, 16, 24, 40, 24, 17, 17, 17, 8, 12, 14),
+                             strict=False):
         sheet.column_dimensions[letter].width = width
     out = io.BytesIO()
     book.save(out)
