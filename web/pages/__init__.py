@@ -40,9 +40,20 @@ def register(app: Flask) -> None:
     csrf.exempt(app.blueprints["api"])
     _template_helpers(app, deps)
 
-    from web.pages import admin, auth, cases, department, inbox, mobile, notifications, public, tasks
+    from web.pages import (
+        admin,
+        auth,
+        cases,
+        department,
+        inbox,
+        mobile,
+        notifications,
+        public,
+        tasks,
+        webhooks,
+    )
 
-    for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications):
+    for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications, webhooks):
         app.register_blueprint(module.bp)
 
 
