@@ -143,7 +143,7 @@ def _light_sections(out: dict[str, Any], db: Any, cast: Any, sizes: Sizes, progr
 def _heavy_sections(out: dict[str, Any], db: Any, cast: Any, sizes: Sizes, progress: Progress,
                     errors: list[str]) -> None:
     """The history, the lifecycle again on top of it, the reads at scale, the scheduler."""
-    from bench import bulk, reads, scheduler
+    from bench import bulk, reads, scheduler, whatif
 
     engine_p50 = _get_p50(out)
     volume = bulk.Volume(sizes.finished, sizes.open, sizes.years)
@@ -155,6 +155,7 @@ def _heavy_sections(out: dict[str, Any], db: Any, cast: Any, sizes: Sizes, progr
              lambda: reads.reads_section(db, cast, sizes.read_samples, sizes.years, progress))
     _section(out, "scheduler", errors, progress,
              lambda: scheduler.scheduler_section(db, cast, sizes.timers, sizes.due, progress))
+    _section(out, "what_if", errors, progress, lambda: whatif.whatif_section(db, progress))
 
 
 def _get_p50(out: dict[str, Any]) -> float:

@@ -52,6 +52,10 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
             add(f"{backend}: {label} p95 ≤ {READ_P95_MS:g} ms", p95, None if p95 is None else p95 <= READ_P95_MS)
         gen = _get(data, "history", "total_s")
         add(f"{backend}: history generated in < 180 s", gen, None if gen is None else gen < 180)
+        replay = _get(data, "what_if", "median_s")
+        tasks = _get(data, "what_if", "tasks")
+        add(f"{backend}: what-if replay of a month's stage tasks ({tasks or 0:,}) ≤ 10 s", replay,
+            None if replay is None else replay <= 10)
         claim = _get(data, "scheduler", "large_over_small")
         add(f"{backend}: finding due timers among 100,000 ≈ among 100 (ratio ≤ 1.5)", claim,
             None if claim is None else claim <= 1.5)
@@ -107,6 +111,10 @@ def render(result: dict[str, Any]) -> str:
                                                                       _get(d, "scheduler", "claim_large_ms"), "{:.2f}")),
         ("  find and fire all due, ms", lambda d: str(_get(d, "scheduler", "find_and_fire_ms",
                                                             default=_get(d, "scheduler", "skipped", default="–")))),
+        ("WHAT-IF (a shorter limit over the last 30 days)", lambda d: ""),
+        ("  stage tasks replayed / verdicts changed", lambda d: f"{_get(d, 'what_if', 'tasks', default=0):,} / "
+                                                               f"{_get(d, 'what_if', 'changed', default=0):,}"),
+        ("  replay, s (median of 3)", lambda d: str(_get(d, "what_if", "median_s", default="–"))),
     ]
     lines += ["", header]
     for label, fn in rows:

@@ -45,6 +45,8 @@ INCIDENTS = {"20102": 14, "20104": 8, "20501": 8, "20504": 6, "20505": 8, "20507
 COMPONENTS = {"10118": 7, "10101": 3, "10102": 3, "10103": 2, "10305": 5, "10203": 2, "10104": 2}
 SOURCES = {"inspector": 55, "citizen": 18, "hotline": 15, "video": 6, "media": 3, "leader": 3}
 MAX_STEPS = 40
+HOTLINE_SERVICE_SHARE = 0.5  # of hotline reports, those that are 12345 service requests
+HOTLINE_TYPES = ("consultation", "help", "complaint", "suggestion")
 RECENT_SHARE = 0.3
 FORCED = ("register", "verify", "file", "dispatch", "handle", "check", "close")
 Progress = Callable[[str, int, int], None]
@@ -65,6 +67,7 @@ class Plan:
     returned: bool = False
     rework: bool = False
     urgent: bool = False
+    channel_type: str | None = None  # a 12345 order's 诉求类型: the process selection sends it to social services
 
 
 class _World:
@@ -122,6 +125,10 @@ def plan_cases(deps: Deps, world: _World, count: int, now: datetime) -> list[Pla
             source = "citizen"
         plan = Plan(key, at, source, category, 0.0, 0.0, stop=forced, urgent=rng.random() < 0.08,
                     returned=rng.random() < 0.07, rework=rng.random() < 0.08)
+        if source == "hotline" and not forced:  # its own generator: the rest of the plan stays as it was
+            kind = random.Random(f"{key}-channel")
+            if kind.random() < HOTLINE_SERVICE_SHARE:
+                plan = replace(plan, channel_type=kind.choice(HOTLINE_TYPES))
         plan = _place(plan, world, rng, grid_codes, weights)
         roll = rng.random()
         if not forced and roll < 0.10:
@@ -217,7 +224,7 @@ def _drive(deps: Deps, clock: FrozenClock, world: _World, plan: Plan, numbers: d
     name = world.names.get(plan.category, "问题")
     report = reports.ReportInput(source=plan.source, category_code=plan.category, lon=plan.lon, lat=plan.lat,
                                  description=f"{name}：{'巡查发现' if plan.source == 'inspector' else '群众反映'}",
-                                 component_code=plan.component_code)
+                                 component_code=plan.component_code, channel_type=plan.channel_type)
     made = reports.report_case(deps, _reporter(deps, world, plan, grid.grid_code if grid else ""), report, plan.key)
     if not made.created:
         return made.case_no, False
@@ -232,7 +239,7 @@ def _drive(deps: Deps, clock: FrozenClock, world: _World, plan: Plan, numbers: d
             break
         clock.set(at)
         taker = _taker(deps, world, task)
-        if task.stage in MAIN_STAGES:
+        if task.stage in MAIN_STAGES and task.form_key == task.stage:  # the lifecycle's own forms
             data = _decision(world, plan, task, made.district_code, numbers, state)
             tasks.complete_task(deps, taker, task.id, data)
             continue

@@ -19,13 +19,15 @@ from engine.deps import Deps
 from engine.errors import Invalid, NotFound
 from engine.people import ratelimit
 from engine.people.accounts import ANONYMOUS
+from engine.processes.definitions import parsed_by_id
 from engine.store.models import Case, CaseEvent, Category, Place
 from engine.store.ui_models import Attachment
 from engine.time.clock import isoformat
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,30}$")
 TRACKING_CODE = re.compile(r"^[A-Z2-9]{6,16}$")
-# Timeline actions a citizen sees; everything else (timers, evaluation details) stays inside.
+# Timeline actions a citizen sees; everything else (timers, evaluation details) stays inside. A process
+# adds its own stages with ``publicStages`` in its diagram (a service request's answer and callback).
 PUBLIC_ACTIONS = ("report", "register", "verify", "file", "dispatch", "handle", "check", "close", "closed",
                   "void", "return", "rework", "extend", "suspend", "resume")
 
@@ -66,8 +68,10 @@ def track(deps: Deps, client: str, code: str) -> dict[str, Any]:
             Place.code.in_((case.district_code, case.street_code)))).all())
         replies = session.execute(select(CaseEvent.at, CaseEvent.comment).where(
             CaseEvent.case_id == case.id, CaseEvent.action == "reply").order_by(CaseEvent.id)).all()
+        info = parsed_by_id(deps, session, case.definition_id).info
+        shown = (*PUBLIC_ACTIONS, *(info.public_stages if info else ()))
         events = session.execute(select(CaseEvent.at, CaseEvent.action).where(
-            CaseEvent.case_id == case.id, CaseEvent.action.in_(PUBLIC_ACTIONS)).order_by(CaseEvent.id)).all()
+            CaseEvent.case_id == case.id, CaseEvent.action.in_(shown)).order_by(CaseEvent.id)).all()
         photos = session.execute(select(Attachment.id, Attachment.kind).where(
             Attachment.case_id == case.id, Attachment.kind.in_(("before", "after"))).order_by(Attachment.id)).all()
         return {

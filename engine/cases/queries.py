@@ -12,7 +12,7 @@ from engine.deps import Deps
 from engine.errors import Forbidden, Invalid, NotFound
 from engine.people.accounts import Actor
 from engine.people.authz import case_clause, listable, may_see_personal_data
-from engine.store.models import Case, CaseEvent, Task
+from engine.store.models import Case, CaseEvent, ProcessDefinition, Task
 from engine.time.clock import as_utc, isoformat
 from engine.time.lights import light_of
 
@@ -35,6 +35,8 @@ def case_summary(case: Case, *, personal: bool) -> dict[str, Any]:
         "urge_count": case.urge_count, "suspended_at": isoformat(case.suspended_at),
         "suspended_seconds": case.suspended_seconds, "escalated_at": isoformat(case.escalated_at),
         "flags": ["repeated_returns"] if case.return_count >= REPEATED_RETURNS else [],
+        "process_key": case.process_key, "channel_type": case.channel_type, "response_level": case.response_level,
+        "satisfaction": case.satisfaction, "injuries": case.injuries,
     }
     body.update({key: isoformat(getattr(case, key)) for key in SUMMARY_TIMES})
     if personal:
@@ -59,6 +61,8 @@ def get_case(deps: Deps, actor: Actor, case_no: str) -> dict[str, Any]:
         events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
         tasks = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "open"))
         body = case_summary(case, personal=may_see_personal_data(actor))
+        body["linked_case_no"] = linked_case_no(session, case)
+        body["process_version"] = process_version(session, case)
         now = deps.clock.now()
         body["tasks"] = [{"id": t.id, "stage": t.stage, "name": t.name, "lane": t.lane,
                           "created_at": isoformat(t.created_at), "warn_at": isoformat(t.warn_at),
@@ -66,6 +70,18 @@ def get_case(deps: Deps, actor: Actor, case_no: str) -> dict[str, Any]:
                           "provisional": t.provisional} for t in tasks]
         body["timeline"] = [event_view(e) for e in events]
         return body
+
+
+def linked_case_no(session: Any, case: Case) -> str | None:
+    """The number of the case this one is linked to (started from it, or started it), if any."""
+    if case.linked_case_id is None:
+        return None
+    return session.scalar(select(Case.case_no).where(Case.id == case.linked_case_id))
+
+
+def process_version(session: Any, case: Case) -> int | None:
+    """The version of its process the case runs on (new versions apply to new cases only)."""
+    return session.scalar(select(ProcessDefinition.version).where(ProcessDefinition.id == case.definition_id))
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,7 @@ class CaseFilter:
     source: str | None = None
     open: bool | None = None        # True: still running; False: closed or void
     overdue: bool = False           # past its deadline (now, or when it was closed), or a task overdue
+    process_key: str | None = None  # one process's cases (城市管理, 应急, 社会服务 …)
 
 
 # Counting every match of a broad filter scans up to every case (a million rows: 25-55 ms a
@@ -132,7 +149,8 @@ FINISHED = ("closed", "void")
 
 # CaseFilter fields that ask for equality with a case column.
 _EQUALITY = {"status": Case.status, "district_code": Case.district_code, "department_code": Case.department_code,
-             "street_code": Case.street_code, "category_code": Case.category_code, "source": Case.source}
+             "street_code": Case.street_code, "category_code": Case.category_code, "source": Case.source,
+             "process_key": Case.process_key}
 
 
 def _filtered(query: Select[Any], flt: CaseFilter, now: datetime) -> Select[Any]:

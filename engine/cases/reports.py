@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from engine.cases.steps import Step
 from engine.deps import Deps
@@ -179,45 +181,56 @@ def _by_idempotency_key(deps: Deps, key: str) -> ReportResult | None:
 
 
 def _create(deps: Deps, actor: Actor, report: ReportInput, key: str | None) -> ReportResult:
-    standard = deps.settings.classification_standard
-    kind, _minor = split_category_code(report.category_code)
     with deps.uow(write=True) as uow:
-        session = uow.session
-        if find_category(session, standard, report.category_code) is None:
-            raise Invalid(f"unknown category '{report.category_code}' in {standard}",
-                          fields={"category_code": "unknown category"})
-        if report.component_code:
-            check_component(session, report.component_code, report.category_code)
-        where = locate(deps, session, report.lon, report.lat)
-        chosen = choose_process(deps, session, actor, report.process, _selection_inputs(report, kind))
-        now = deps.clock.now()
-        case = Case(
-            case_no=f"T{secrets.token_hex(6)}", tracking_code=_tracking_code(), idempotency_key=key,
-            definition_id=chosen.process.definition_id, process_key=chosen.process.info.key,
-            channel_type=report.channel_type, injuries=report.injuries or None, external_ref=report.external_ref,
-            source=report.source, standard=standard, kind=kind,
-            category_code=report.category_code, description=report.description, address=report.address,
-            lon=report.lon, lat=report.lat, grid_code=where.grid_code, community_code=where.community_code,
-            street_code=where.street_code, district_code=where.district_code, reporter_name=report.reporter_name,
-            reporter_phone=report.reporter_phone, reporter_id=actor.id, status="report", urgency=chosen.urgency,
-            area_class=_area_class(session, where.grid_code), component_code=report.component_code,
-            reported_at=now, updated_at=now, return_count=0, rework_count=0,
-        )
-        session.add(case)
-        session.flush()
-        case.case_no = f"{chosen.process.info.case_no_prefix}{now.astimezone(BEIJING):%Y%m%d}{case.id:07d}"
-        step = Step.begin(deps, session, case, actor,
-                          {**_start_data(case), "self_handled": report.self_handled})
-        step.role = report.source if actor.has_role(report.source) else None
-        selected = {"selected_by": chosen.decided.provenance()} if chosen.decided is not None else {}
-        step.add_event("report", comment=report.description,
-                       data={"source": report.source, "category_code": report.category_code,
-                             "near_boundary": where.near_boundary, "process": case.process_key, **selected,
-                             **({"channel_type": report.channel_type} if report.channel_type else {})})
-        step.run()
-        step.finish()
+        case = start_case(deps, uow.session, actor, report, key)
         uow.commit()
         return _result(case, created=True)
+
+
+def start_case(deps: Deps, session: Session, actor: Actor, report: ReportInput, key: str | None = None,
+               events: Sequence[tuple[str, dict[str, Any]]] = ()) -> Case:
+    """Create the case and run its workflow to the first wait state, in the caller's transaction.
+
+    ``events`` are extra timeline lines of the first step (a case started from another: ``linked_from``).
+    """
+    standard = deps.settings.classification_standard
+    kind, _minor = split_category_code(report.category_code)
+    if find_category(session, standard, report.category_code) is None:
+        raise Invalid(f"unknown category '{report.category_code}' in {standard}",
+                      fields={"category_code": "unknown category"})
+    if report.component_code:
+        check_component(session, report.component_code, report.category_code)
+    where = locate(deps, session, report.lon, report.lat)
+    chosen = choose_process(deps, session, actor, report.process, _selection_inputs(report, kind))
+    now = deps.clock.now()
+    case = Case(
+        case_no=f"T{secrets.token_hex(6)}", tracking_code=_tracking_code(), idempotency_key=key,
+        definition_id=chosen.process.definition_id, process_key=chosen.process.info.key,
+        channel_type=report.channel_type, injuries=report.injuries or None, external_ref=report.external_ref,
+        source=report.source, standard=standard, kind=kind,
+        category_code=report.category_code, description=report.description, address=report.address,
+        lon=report.lon, lat=report.lat, grid_code=where.grid_code, community_code=where.community_code,
+        street_code=where.street_code, district_code=where.district_code, reporter_name=report.reporter_name,
+        reporter_phone=report.reporter_phone, reporter_id=actor.id, status="report", urgency=chosen.urgency,
+        area_class=_area_class(session, where.grid_code), component_code=report.component_code,
+        reported_at=now, updated_at=now, return_count=0, rework_count=0,
+    )
+    session.add(case)
+    session.flush()
+    case.case_no = f"{chosen.process.info.case_no_prefix}{now.astimezone(BEIJING):%Y%m%d}{case.id:07d}"
+    step = Step.begin(deps, session, case, actor,
+                      {**_start_data(case), "self_handled": report.self_handled})
+    step.role = report.source if actor.has_role(report.source) else None
+    selected = {"selected_by": chosen.decided.provenance()} if chosen.decided is not None else {}
+    step.add_event("report", comment=report.description,
+                   data={"source": report.source, "category_code": report.category_code,
+                         "near_boundary": where.near_boundary, "process": case.process_key, **selected,
+                         **({"channel_type": report.channel_type} if report.channel_type else {})})
+    for action, data in events:
+        step.add_event(action, data=data)
+    step.run()
+    step.finish()
+    return case
 
 
 def _selection_inputs(report: ReportInput, kind: str) -> dict[str, Any]:

@@ -125,6 +125,7 @@ class Step:
         self.effects.deadline = self._deadline
         self.effects.clock = self._clock
         self.effects.setting = lambda key: deps.settings.raw.get(key)
+        self.effects.now = self.now
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -276,9 +277,12 @@ class Step:
         return limit.due_at.astimezone(BEIJING).isoformat()
 
     def _mirror(self, data: dict[str, Any]) -> None:
+        """Copy the mirrored fields a form or script set; a process variable of that name holding
+        something else (a dict, a list) is the process's own business, not the case row's."""
         for key in MIRRORED_FIELDS:
-            if data.get(key) not in (None, ""):
-                setattr(self.case, key, data[key])
+            value = data.get(key)
+            if isinstance(value, str | int | float) and value != "":
+                setattr(self.case, key, value)
 
     def finish(self) -> None:
         """Write facts, projection, summary and state; the caller commits."""

@@ -19,6 +19,7 @@ from engine.people.accounts import Actor
 from engine.people.authz import may_complete, task_clause
 from engine.processes.definitions import definition_forms
 from engine.processes.forms import validate_form
+from engine.runtime.parsing import PRIORITIES
 from engine.standards.catalog import department_exists
 from engine.store import paging
 from engine.store.models import Case, Task
@@ -45,6 +46,7 @@ class TaskView:
     light: str | None = None
     limit: dict[str, Any] | None = None
     priority: int = 0
+    emergency: bool = False  # ``priority="emergency"`` in the BPMN: on top, in its own colour
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,7 +65,8 @@ def _view(task: Task, case_no: str, category_code: str, now: datetime) -> TaskVi
                     lane=task.lane, district_code=task.district_code, department_code=task.department_code,
                     grid_code=task.grid_code, category_code=category_code, created_at=isoformat(task.created_at),
                     due_at=isoformat(task.due_at), warn_at=isoformat(task.warn_at),
-                    light=light_of(now, task.warn_at, task.due_at), limit=limit, priority=task.priority)
+                    light=light_of(now, task.warn_at, task.due_at), limit=limit, priority=task.priority,
+                    emergency=task.priority >= PRIORITIES["emergency"])
 
 
 def open_tasks_of(actor: Actor) -> ColumnElement[bool]:

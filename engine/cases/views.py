@@ -7,7 +7,7 @@ fetched for all rows at once), so list pages cost the same with 2 rows or 200.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from engine.deps import Deps
 from engine.errors import Forbidden, NotFound
 from engine.people.accounts import Actor
 from engine.people.authz import case_clause, may_complete, may_see_personal_data
+from engine.processes import catalog as process_catalog
 from engine.store.models import Case, CaseEvent, Category, Department, Place, ProcessDefinition, Task, User
 from engine.store.ui_models import Attachment
 from engine.time.clock import isoformat
@@ -36,6 +37,7 @@ class Reference:
     departments: list[dict[str, Any]]
     districts: list[tuple[str, str]]
     streets: list[tuple[str, str, str]]
+    processes: list[dict[str, Any]] = field(default_factory=list)  # startable processes, as their diagrams say
 
     @property
     def department_names(self) -> dict[str, str]:
@@ -70,7 +72,7 @@ def reference(deps: Deps) -> Reference:
                                  .where(Place.level.in_(("district", "street"))).order_by(Place.code)).all()
     districts = [(p.code, p.name) for p in places if p.level == "district"]
     streets = [(p.code, p.name, p.district_code) for p in places if p.level == "street"]
-    return Reference(categories, departments, districts, streets)
+    return Reference(categories, departments, districts, streets, process_catalog.list_processes(deps))
 
 
 def _readable_case(session: Any, actor: Actor, case_no: str) -> Case:
@@ -106,6 +108,8 @@ def case_detail(deps: Deps, actor: Actor, case_no: str) -> dict[str, Any]:
         case = _readable_case(session, actor, case_no)
         body = queries.case_summary(case, personal=may_see_personal_data(actor))
         body["id"] = case.id
+        body["linked_case_no"] = queries.linked_case_no(session, case)
+        body["process_version"] = queries.process_version(session, case)
         category = session.scalar(select(Category).where(Category.standard == case.standard,
                                                          Category.code == case.category_code))
         body["category_name"] = category.minor_name if category else None

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.deps import Deps
@@ -20,7 +20,7 @@ from engine.people import audit
 from engine.people.accounts import Actor, Grant, add_user, get_user, parse_grant
 from engine.places.codes import CodeError, validate_place_code
 from engine.places.grids import bump_revision, grid_properties
-from engine.store.models import Category, Department, Place, Task, UserRole
+from engine.store.models import Category, Department, Place, Task, User, UserRole
 from engine.store.places_models import DepartmentResponsibility
 
 LEVELS = ("city", "district")
@@ -266,3 +266,17 @@ def update_grid(deps: Deps, actor: Actor, grid_code: str, changes: dict[str, Any
         view = grid_properties(session, [session.get(Place, grid_code)])[grid_code]
         uow.commit()
         return view
+
+
+def list_beats(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
+    """Every beat (巡查责任区) with its district, number of grids and inspector(s)."""
+    audit.require_admin(actor)
+    with deps.uow() as uow:
+        rows = uow.session.execute(
+            select(Place.beat_code, Place.district_code, func.count(), func.min(User.username),
+                   func.count(func.distinct(Place.inspector_id)))
+            .outerjoin(User, User.id == Place.inspector_id)
+            .where(Place.level == "grid", Place.beat_code.is_not(None))
+            .group_by(Place.beat_code, Place.district_code).order_by(Place.beat_code)).all()
+    return [{"beat_code": beat, "district_code": district, "grids": grids, "inspector": inspector,
+             "inspectors": inspectors} for beat, district, grids, inspector, inspectors in rows]

@@ -12,7 +12,10 @@ import contextvars
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from engine.time.clock import BEIJING
 
 # A process may record any fact named like an identifier (``record("under_control")``): a designer's
 # new process needs no Python for its facts. These few also count on the case row, for evaluation.
@@ -26,7 +29,7 @@ COUNTED_FACTS = {
 FACT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 # Facts the timeline writes itself: a process may not record them, or a case could fake its own history.
 RESERVED_FACTS = frozenset({"report", "decide", "evaluate", "closed", "void", "warning", "overdue", "reassign",
-                            "reply", "alert", "linked_to", "linked_from", "duplicate_of", "duplicate_reported"})
+                            "reply", "alert", "linked_to", "linked_from", "migrate", "duplicate_of", "duplicate_reported"})
 
 
 @dataclass
@@ -42,6 +45,7 @@ class StepEffects:
     deadline: Callable[[str], str] | None = None
     clock: Callable[..., None] | None = None
     setting: Callable[[str], Any] | None = None
+    now: datetime | None = None  # the step's instant, timezone-aware
 
 
 _current: contextvars.ContextVar[StepEffects] = contextvars.ContextVar("szcg_step_effects")
@@ -157,6 +161,14 @@ def reset_clock() -> bool:
     return _clock("reset")
 
 
+def hour() -> int:
+    """The hour of the day (0–23) on the Beijing clock at this step: night-time rules in a decision table."""
+    effects = _effects()
+    if effects.now is None:
+        raise RuntimeError("hour() is not available in this step")
+    return effects.now.astimezone(BEIJING).hour
+
+
 def district_center(district_code: str) -> bool:
     """Whether the district runs a command sub-centre (区级指挥分中心): ``district_centers`` in config.yaml."""
     effects = _effects()
@@ -176,4 +188,5 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "district_center": district_center,
     "publish": publish,
     "alert": alert,
+    "hour": hour,
 }

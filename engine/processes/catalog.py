@@ -77,3 +77,20 @@ def stage_orders(deps: Deps, session: Session) -> dict[str, tuple[str, ...]]:
     """Each deployed process's stages in order (for counting an inbox's stages in the process's order)."""
     return {key: parsed_by_id(deps, session, definition_id).info.stages  # type: ignore[union-attr]
             for key, (definition_id, _v) in latest_versions(session).items()}
+
+
+def names(deps: Deps) -> dict[str, Any]:
+    """What pages call things the diagrams name: ``processes`` (key → (name, English name)) and ``stages``
+    (stage → its user task's name), from every deployed process's newest version. A stage or process a
+    designer adds is shown by its own name, with no word of Python."""
+    with deps.uow() as uow:
+        session = uow.session
+        processes: dict[str, tuple[str, str]] = {}
+        stages: dict[str, str] = {}
+        for key, (definition_id, _v) in sorted(latest_versions(session).items()):
+            parsed = parsed_by_id(deps, session, definition_id)
+            if parsed.info is not None:
+                processes[key] = (parsed.info.name, parsed.info.name_en)
+            for info in parsed.user_tasks.values():
+                stages.setdefault(info.stage, info.name)
+        return {"processes": processes, "stages": stages}

@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 
 from engine.deps import ROLES, Deps
 from engine.errors import DeployError, DeployProblem, NotFound
-from engine.runtime.parsing import check_bundle, executable_process_ids, parse_process
+from engine.runtime.parsing import (
+    check_bundle,
+    executable_process_ids,
+    forms_used,
+    parse_process,
+    process_files,
+)
 from engine.runtime.workflow import ParsedProcess
 from engine.store.models import ProcessDefinition
 
@@ -84,8 +90,12 @@ def deploy_dirs(deps: Deps, workflow_dir: Path | None = None, forms_dir: Path | 
     return deployed
 
 
-def _store(session: Session, key: str, files: dict[str, str], forms: dict[str, Any], actor: str | None,
+def _store(session: Session, key: str, bundle: dict[str, str], all_forms: dict[str, Any], actor: str | None,
            deps: Deps) -> Deployed:
+    """Store a new version of ``key`` unless its own files and forms are unchanged."""
+    files = process_files(bundle, key)
+    used = forms_used(parse_process(files, key))
+    forms = {name: form for name, form in all_forms.items() if name in used}
     digest = bundle_digest(key, files, forms)
     existing = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key,
                                                               ProcessDefinition.sha256 == digest))

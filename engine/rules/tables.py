@@ -32,7 +32,7 @@ from engine.store.rules_models import DecisionTableEvent, DecisionTableVersion
 # A table's key is its DMN decision id and its file name in workflows/ (``<key>.dmn``): a designer adds
 # a table by adding a file; nothing in Python lists them.
 TABLE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-_parsed: dict[int, DecisionTable] = {}
+_parsed: dict[tuple[int, str], DecisionTable] = {}
 _lock = threading.Lock()
 
 
@@ -54,10 +54,13 @@ def _digest(xml: str, examples: list[Any]) -> str:
 
 
 def _parsed_version(row: DecisionTableVersion) -> DecisionTable:
+    """The parsed table of a stored version, parsed once: keyed by id *and* content, because two
+    databases in one process (the tests, a restore next to the live one) reuse the same ids."""
+    key = (row.id, row.sha256)
     with _lock:
-        table = _parsed.get(row.id)
+        table = _parsed.get(key)
         if table is None:
-            table = _parsed[row.id] = parse_table(row.dmn_xml)
+            table = _parsed[key] = parse_table(row.dmn_xml)
         return table
 
 
@@ -96,12 +99,12 @@ def decide(deps: Deps, session: Session, key: str, inputs: dict[str, Any],
 # -- administration ---------------------------------------------------------------------
 
 
-def _audit(session: Session, key: str, version: int | None, action: str, actor: str, now: Any,
+def audit(session: Session, key: str, version: int | None, action: str, actor: str, now: Any,
            detail: dict[str, Any] | None = None) -> None:
     session.add(DecisionTableEvent(key=key, version=version, action=action, actor=actor, at=now, detail=detail))
 
 
-def _refuse_if_invalid(key: str, xml: str, examples: Any) -> None:
+def refuse_if_invalid(key: str, xml: str, examples: Any) -> None:
     if not TABLE_KEY.match(key):
         raise Invalid(f"'{key}' is not a decision table key (lower-case letters, digits and _)",
                       fields={"key": "invalid"})
@@ -122,7 +125,7 @@ def upload(deps: Deps, key: str, xml: str, examples: list[Any], *, actor: str, n
 
     :raises Invalid: with the rule number and reason of every problem; nothing is stored.
     """
-    _refuse_if_invalid(key, xml, examples)
+    refuse_if_invalid(key, xml, examples)
     digest = _digest(xml, examples)
     now = deps.clock.now()
     with deps.uow(write=True) as uow:
@@ -136,7 +139,7 @@ def upload(deps: Deps, key: str, xml: str, examples: list[Any], *, actor: str, n
         row = DecisionTableVersion(key=key, version=version, sha256=digest, dmn_xml=xml, examples=examples,
                                    status="draft", note=note, uploaded_at=now, uploaded_by=actor)
         s.add(row)
-        _audit(s, key, version, "upload", actor, now, {"note": note})
+        audit(s, key, version, "upload", actor, now, {"note": note})
         revisions.bump(s, TABLES_REVISION)
         if activate:
             _activate(s, row, actor, now, "activate")
@@ -149,14 +152,14 @@ def _activate(session: Session, row: DecisionTableVersion, actor: str, now: Any,
                                                                       DecisionTableVersion.status == "active")):
         current.status = "retired"
     row.status, row.activated_at, row.activated_by = "active", now, actor
-    _audit(session, row.key, row.version, action, actor, now)
+    audit(session, row.key, row.version, action, actor, now)
 
 
 def activate(deps: Deps, key: str, version: int, *, actor: str, rollback: bool = False) -> dict[str, Any]:
     """Make ``version`` the one every next decision uses (a rollback is activating an older one)."""
     with deps.uow(write=True) as uow:
         row = _get(uow.session, key, version)
-        _refuse_if_invalid(key, row.dmn_xml, row.examples)
+        refuse_if_invalid(key, row.dmn_xml, row.examples)
         _activate(uow.session, row, actor, deps.clock.now(), "rollback" if rollback else "activate")
         revisions.bump(uow.session, TABLES_REVISION)
         uow.commit()
@@ -234,7 +237,7 @@ def dry_run(deps: Deps, key: str, xml: str, examples: list[Any], *, days: int, a
     Returns how many of those cases would decide differently, with a sample — e.g. "these 37
     cases would have gone to another department". Stores nothing but the audit line.
     """
-    _refuse_if_invalid(key, xml, examples)
+    refuse_if_invalid(key, xml, examples)
     candidate = parse_table(xml)
     since = deps.clock.now() - timedelta(days=days)
     changed: list[dict[str, Any]] = []
@@ -252,7 +255,7 @@ def dry_run(deps: Deps, key: str, xml: str, examples: list[Any], *, days: int, a
                                 "rule_before": before.rule_number, "rule_after": after.rule_number})
         summary = {"cases": len(rows), "changed": len(changed), "days": days, "examples": len(examples),
                    "against_version": current.version}
-        _audit(s, key, version, "dry_run", actor, deps.clock.now(), summary)
+        audit(s, key, version, "dry_run", actor, deps.clock.now(), summary)
         uow.commit()
     return summary | {"sample": changed[:50]}
 

@@ -114,6 +114,7 @@ def process_info(files: dict[str, str], key: str, parsed: ParsedProcess) -> Proc
         case_no_prefix=props.get("caseNoPrefix", ""), limits_table=props.get("limitsTable") or "time_limits",
         stages=tuple(stage_order(processes, key, stage_of)),
         end_states=tuple(dict.fromkeys(parsed.end_statuses.values())),
+        public_stages=_roles(props.get("publicStages")),
     )
 
 
@@ -145,6 +146,35 @@ def executable_process_ids(files: dict[str, str]) -> list[str]:
         root = etree.fromstring(xml.encode("utf-8"))
         ids += [p.get("id") for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"]
     return ids
+
+
+def process_files(files: dict[str, str], key: str) -> dict[str, str]:
+    """The files process ``key`` needs: the one defining it and those of the processes it calls, transitively.
+
+    A deployed version stores only these, so adding a fourth process to the folder leaves the versions
+    of the other three as they are.
+    """
+    defined: dict[str, str] = {}
+    calls: dict[str, set[str]] = {}
+    for name, xml in files.items():
+        root = etree.fromstring(xml.encode("utf-8"))
+        for process in root.iterfind("bpmn:process", NS):
+            defined[process.get("id")] = name
+            calls[process.get("id")] = {c.get("calledElement") for c in process.iterfind(".//bpmn:callActivity", NS)}
+    needed, todo = set(), [key]
+    while todo:
+        current = todo.pop()
+        if current in needed or current not in defined:
+            continue
+        needed.add(current)
+        todo += sorted(calls[current])
+    return {defined[k]: files[defined[k]] for k in sorted(needed)}
+
+
+def forms_used(parsed: ParsedProcess) -> set[str]:
+    """The form keys of a parsed process's user tasks and messages."""
+    used = {info.form_key for info in parsed.user_tasks.values()}
+    return used | {m.form_key for m in parsed.messages.values() if m.form_key}
 
 
 def check_bundle(files: dict[str, str], forms: dict[str, Any], roles: Iterable[str]) -> list[DeployProblem]:

@@ -4,8 +4,9 @@ A process declares its stages on its user tasks (``stage``); their order is the 
 which is a property of the flows, not of the XML. It is the *longest* way from the start along the
 sequence flows, with loops back (a rework, a return) cut: the longest way keeps handle before check
 although a special path (enforcement) reaches check sooner. Embedded subprocesses and called processes
-are walked in place; boundary events follow the activity they are attached to; event subprocesses (an
-urge from a leader) come after the main flow.
+are walked in place; boundary events follow the activity they are attached to (a subprocess's after its
+inside, which is where an escalation to its boundary comes from); event subprocesses (an urge from a
+leader) come after the main flow.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ class _FlowGraph:
             if local == "sequenceFlow":
                 self._edge(self._exit(prefix + child.get("sourceRef")), prefix + child.get("targetRef"))
             elif local == "boundaryEvent":
-                self._edge(prefix + child.get("attachedToRef"), prefix + child.get("id"))
+                # on a subprocess, after its inside: an escalation from within (under control) ends it
+                self._edge(self._exit(prefix + child.get("attachedToRef")), prefix + child.get("id"))
         return starts, ends
 
     def _inline(self, node: str, starts: list[str], ends: list[str]) -> None:

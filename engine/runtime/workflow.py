@@ -90,6 +90,7 @@ class ProcessInfo:
     limits_table: str = "time_limits"
     stages: tuple[str, ...] = ()
     end_states: tuple[str, ...] = ()
+    public_stages: tuple[str, ...] = ()  # ``publicStages``: stages a reporter sees on the tracking page
 
 
 @dataclass

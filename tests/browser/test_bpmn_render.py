@@ -70,8 +70,22 @@ def test_render_to_png(browser: Any, tmp_path: Path, name: str) -> None:
 def test_import_warnings_fail_the_render(browser: Any, tmp_path: Path) -> None:
     render = load_script("render_bpmn")
     broken = tmp_path / "broken.bpmn"
-    broken.write_text(SAMPLE.replace('<bpmn:loopCardinality>3</bpmn:loopCardinality>',
-                                     '<bpmn:loopDataInputRef>nowhere</bpmn:loopDataInputRef>'), encoding="utf-8")
+    broken.write_text(SAMPLE.replace('<bpmn:outgoing>f_start</bpmn:outgoing>\n    </bpmn:startEvent>',
+                                     '<bpmn:outgoing>f_start</bpmn:outgoing>\n'
+                                     '      <bpmn:messageEventDefinition messageRef="nowhere" />\n'
+                                     '    </bpmn:startEvent>'), encoding="utf-8")
+    assert "nowhere" in broken.read_text(encoding="utf-8")
     assert load_script("bpmn_layout").main([str(broken)]) == 0
-    with pytest.raises(render.RenderError, match="unresolved reference"):
+    with pytest.raises(render.RenderError, match="unresolved reference <nowhere>"):
         render.render(browser, broken, tmp_path / "broken.png")
+
+
+def test_a_multi_instance_loop_over_a_task_data_variable_renders(browser: Any, tmp_path: Path) -> None:
+    """SpiffWorkflow names the collection by its variable; bpmn-js's unresolved reference to it is expected."""
+    render = load_script("render_bpmn")
+    source = tmp_path / "loop.bpmn"
+    source.write_text(SAMPLE.replace('<bpmn:loopCardinality>3</bpmn:loopCardinality>',
+                                     '<bpmn:loopDataInputRef>assisting</bpmn:loopDataInputRef>'), encoding="utf-8")
+    assert "assisting" in source.read_text(encoding="utf-8")
+    assert load_script("bpmn_layout").main([str(source)]) == 0
+    assert render.render(browser, source, tmp_path / "loop.png").stat().st_size > 1000

@@ -31,6 +31,7 @@ def test_a_consultation_is_answered_called_back_reopened_once_and_closed(deps) -
     act(deps, made.case_no, "answer", {"answer": "每日 7 点和 19 点清运。"})
     tracked = public.track(deps, "127.0.0.1", made.tracking_code)
     assert [r["text"] for r in tracked["replies"]] == ["每日 7 点和 19 点清运。"]
+    assert [e["action"] for e in tracked["timeline"]] == ["report", "register", "answer"]  # publicStages
     with deps.uow() as uow:
         sms = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "13900000000")).all()
         assert len(sms) == 1 and "每日 7 点" in sms[0].payload["text"]

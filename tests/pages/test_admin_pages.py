@@ -140,3 +140,41 @@ def test_calendar_warns_about_a_missing_year_refuses_bad_lines_and_loads_a_good_
     assert res.status_code == 303
     page = pages.get("/admin/calendar").get_data(as_text=True)
     assert "已保存 1 个本地节假日" in page and "肉孜节" in page
+
+
+def test_checking_a_limits_table_shows_what_it_would_have_done_to_the_on_time_rates(pages, deps, clock):
+    from tests.integration.test_whatif import beijing, candidate, handled_at
+
+    handled_at(deps, clock, beijing(2026, 3, 10, 18, 0))
+    clock.set(beijing(2026, 3, 12, 10, 0))
+    xml, examples = candidate()
+    pages.login("admin")
+    url = "/admin/tables/time_limits"
+    res = pages.post(f"{url}/check", {"dmn": xml, "examples": json.dumps(examples, ensure_ascii=False), "days": "7"},
+                     token_from=url)
+    html = res.get_data(as_text=True)
+    assert res.status_code == 200 and 'id="what-if"' in html
+    assert "100.0% → 75.0%" in html  # 3 of 4 stage tasks stay on time; the handling becomes late
+    stage_table = html[html.index("what-if-stage"):html.index("</table>", html.index("what-if-stage"))]
+    assert "处置" in stage_table and "0.0%" in stage_table
+
+
+def test_an_administrator_sees_versions_and_migrates_running_cases_from_the_console(pages, deps, tmp_path):
+    from tests.integration.test_migration import RENAME_HANDLE, deploy_edited, to_handle, version_of
+
+    case_no = report(deps).case_no
+    to_handle(deps, case_no)
+    deploy_edited(deps, tmp_path, RENAME_HANDLE)
+    pages.login("admin")
+    url = "/admin/processes/case_lifecycle"
+    html = pages.get(url).get_data(as_text=True)
+    assert "v2" in html and "v1" in html and 'id="migrate"' in html
+    assert f'href="{url}"' in pages.get("/admin/").get_data(as_text=True)  # a tab per process
+    dry = pages.post(f"{url}/migrations", {"to_version": "2", "action": "dry_run"}, token_from=url)
+    text = dry.get_data(as_text=True)
+    assert dry.status_code == 200 and case_no in text and "可迁移" in text and version_of(deps, case_no) == 1
+    done = pages.post(f"{url}/migrations", {"to_version": "2", "action": "migrate"}, token_from=url)
+    assert "已迁移" in done.get_data(as_text=True) and version_of(deps, case_no) == 2
+    assert pages.get("/admin/processes/no_such_process").status_code == 404
+    pages.login("shift_leader")
+    assert pages.get(url).status_code in (302, 403)

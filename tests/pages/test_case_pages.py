@@ -119,9 +119,10 @@ def test_excel_export_has_the_filtered_cases_with_chinese_headers(pages, deps):
     assert res.status_code == 200 and "spreadsheetml" in res.mimetype
     sheet = load_workbook(io.BytesIO(res.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("案卷号", "状态", "问题来源", "问题类别")
-    assert len(rows) == 2 and rows[1][0] == made.case_no and rows[1][2] == "公众" and rows[1][3] == "暴露垃圾"
-    assert sheet.cell(row=2, column=10).data_type == "s"  # a formula-like description stays text
+    assert rows[0][:5] == ("案卷号", "流程", "状态", "问题来源", "问题类别")
+    assert len(rows) == 2 and rows[1][0] == made.case_no and rows[1][3] == "公众" and rows[1][4] == "暴露垃圾"
+    assert rows[1][1] == "城市综合管理案件"  # the process's own display name, from its diagram
+    assert sheet.cell(row=2, column=11).data_type == "s"  # a formula-like description stays text
 
 
 def test_voided_cases_show_as_void(pages, deps):

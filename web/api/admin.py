@@ -1,10 +1,12 @@
-"""Administration (admin role only): departments, users and roles, grids and beats, the audit trail."""
+"""Administration (admin role only): departments, users and roles, grids and beats, the audit trail, process
+versions and the migration of running cases."""
 
 from __future__ import annotations
 
 from flask import jsonify, request
 
-from engine.errors import BadRequest
+from engine.cases import migration
+from engine.errors import BadRequest, Forbidden
 from engine.people import audit, organisation
 from web.api.common import actor, after_arg, bp, deps, int_arg, json_body, list_json, page_json
 
@@ -82,3 +84,26 @@ def admin_events():  # type: ignore[no-untyped-def]
     return page_json(audit.event_page(deps(), actor(), target_type=request.args.get("target_type") or None,
                                       target=request.args.get("target") or None, after=after_arg(),
                                       limit=int_arg("limit", 100, 1, 1000)))
+
+
+@bp.get("/admin/processes/<key>/versions")
+def admin_process_versions(key: str):  # type: ignore[no-untyped-def]
+    """A process's versions, newest first, each with its running cases."""
+    if not actor().is_admin:
+        raise Forbidden("only an administrator may read process versions")
+    return list_json(migration.versions(deps(), key), "version", descending=True)
+
+
+@bp.post("/admin/processes/<key>/migrations")
+def admin_migrate_cases(key: str):  # type: ignore[no-untyped-def]
+    """Move running cases to another version: ``to_version``, optional ``from_version`` and ``case_nos``;
+    ``dry_run: true`` (the default) only says, case by case, whether it is safe and why not."""
+    body = _object()
+    from_version, case_nos = body.get("from_version"), body.get("case_nos")
+    if from_version is not None and (isinstance(from_version, bool) or not isinstance(from_version, int)):
+        raise BadRequest("from_version must be a version number", fields={"from_version": "invalid"})
+    if case_nos is not None and (not isinstance(case_nos, list) or not all(isinstance(c, str) for c in case_nos)):
+        raise BadRequest("case_nos must be a list of case numbers", fields={"case_nos": "invalid"})
+    run = migration.dry_run if body.get("dry_run", True) is not False else migration.migrate_cases
+    report = run(deps(), actor(), key, body.get("to_version"), from_version=from_version, case_nos=case_nos)
+    return jsonify(report.to_dict())

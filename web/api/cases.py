@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from engine.cases import actions, queries, reports
+from engine.cases import actions, links, queries, reports
 from engine.errors import BadRequest
 from engine.people import ratelimit
 from web.api.common import actor, after_arg, bp, date_arg, deps, int_arg, json_body, paged, public
@@ -39,7 +39,7 @@ def list_cases():  # type: ignore[no-untyped-def]
                            department_code=args.get("department_code") or None,
                            date_from=date_arg("from"), date_to=date_arg("to"),
                            street_code=args.get("street_code") or None, category_code=args.get("category_code") or None,
-                           source=args.get("source") or None)
+                           source=args.get("source") or None, process_key=args.get("process") or None)
     page = int_arg("page", 1, 1, 100000)
     per_page = int_arg("limit", int_arg("per_page", deps().settings.page_size, 1, 200), 1, 200)
     body = queries.list_cases(deps(), actor(), flt, page=page, per_page=per_page, after=after_arg())
@@ -59,3 +59,15 @@ def urge(case_no: str):  # type: ignore[no-untyped-def]
     """督办: a shift leader or leader urges the department handling the case."""
     result = actions.send_message(deps(), actor(), case_no, "urge", json_body())
     return jsonify(case_no=result.case_no, status=result.status)
+
+
+@bp.post("/cases/<case_no>/links")
+def start_linked(case_no: str):  # type: ignore[no-untyped-def]
+    """Start a case of another process from this one (a city-management case becomes an emergency);
+    the two cases are linked both ways. Body: ``process``, ``reason``, optional ``injuries``."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object: {process, reason, injuries}")
+    made = links.start_linked(deps(), actor(), case_no, body.get("process"), body.get("reason"), body.get("injuries"))
+    return jsonify(case_no=made.case_no, linked_from=made.linked_from, process_key=made.process_key,
+                   status=made.status), 201

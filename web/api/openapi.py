@@ -13,7 +13,7 @@ from flask import jsonify, render_template
 
 from web.api import openapi_exchange
 from web.api.common import bp, public
-from web.api.openapi_schemas import INT, OBJ, SCHEMAS, STR, obj, page_of, ref
+from web.api.openapi_schemas import BOOL, INT, OBJ, SCHEMAS, STR, obj, page_of, ref
 
 VERSION = "1.0.0"
 CURSOR = {"name": "after", "in": "query", "description": "the `next` of the previous page", "schema": STR}
@@ -130,6 +130,15 @@ def paths() -> dict[str, dict[str, Any]]:
             errors="400 401 403 404 409 422")},
         "/cases/{case_no}/urge": {"post": op("督办: urge the department handling the case", ok=ref("StepResult"),
                                              params=[CASE_NO], body=obj_body, errors="400 401 403 404 409 422")},
+        "/cases/{case_no}/links": {"post": op(
+            "Start a case of another process from this one; both are linked", status="201", params=[CASE_NO],
+            ok=obj(("case_no", "linked_from", "process_key", "status"), case_no=STR, linked_from=STR,
+                   process_key=STR, status=STR),
+            body={**obj(("process", "reason"), process=STR, reason=STR, injuries=INT),
+                  "examples": [{"process": "emergency", "reason": "有人受伤"}]}, errors="400 401 403 404 409 422")},
+        "/processes": {"get": op("Processes a report may start, as their diagrams declare them",
+                                 ok=page_of(ref("AnyObject")), params=paged(default=100, high=1000),
+                                 tag="reference")},
         "/tasks": {"get": op("Your open tasks, urgent first", ok=page_of(ref("Task")),
                              params=paged(q("stage"), q("case_no", doc="only this case's tasks")), tag="tasks")},
         "/tasks/{task_id}": {"get": op("A task with its form", ok=ref("TaskDetail"), params=[TASK_ID], tag="tasks")},
@@ -216,6 +225,18 @@ def _admin_paths(obj_body: dict[str, Any]) -> dict[str, Any]:
                                                    ok=ref("AnyObject"), body=ref("TableUpload"), **admin,
                                                    params=[KEY, q("days", {"type": "integer", "minimum": 1,
                                                                            "maximum": 3650})])},
+        "/admin/tables/{key}/what-if": {"post": op(
+            "Replay a candidate time-limits table over recent stage tasks: on-time rates before → after",
+            ok=ref("AnyObject"), body=ref("TableUpload"), **admin,
+            params=[KEY, q("days", {"type": "integer", "minimum": 1, "maximum": 366})])},
+        "/admin/processes/{key}/versions": {"get": op(
+            "A process's versions, newest first, with their running cases", ok=page_of(ref("AnyObject")),
+            params=[path("key"), *paged(default=100, high=1000)], **admin)},
+        "/admin/processes/{key}/migrations": {"post": op(
+            "Move running cases to another version (`dry_run` true by default: only say, case by case)",
+            ok=ref("AnyObject"), params=[path("key")], errors="400 401 403 404 409 422", **admin,
+            body={**obj(("to_version",), to_version=INT, from_version=INT, case_nos={"type": "array", "items": STR},
+                        dry_run=BOOL), "examples": [{"to_version": 2, "dry_run": True}]})},
         "/admin/tables/{key}/versions/{version}/activate": {"post": op(
             "Activate a version", ok=ref("AnyObject"), params=[KEY, int_path("version")], **admin)},
         "/admin/tables/{key}/versions/{version}/rollback": {"post": op(

@@ -6,6 +6,7 @@ from flask import request
 
 from engine.errors import BadRequest
 from engine.places import grids
+from engine.processes import catalog as processes
 from engine.standards import catalog
 from web.api.common import after_arg, bp, deps, int_arg, list_json, paged, public
 
@@ -15,6 +16,12 @@ from web.api.common import after_arg, bp, deps, int_arg, list_json, paged, publi
 def categories():  # type: ignore[no-untyped-def]
     return list_json(catalog.list_categories(deps(), request.args.get("standard") or None), "code",
                      limit_default=1000)
+
+
+@bp.get("/processes")
+def processes_list():  # type: ignore[no-untyped-def]
+    """The processes a report may start, each as its diagram declares it (names, start roles, stages)."""
+    return list_json(processes.list_processes(deps()), "key")
 
 
 @bp.get("/departments")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import jsonify, request
@@ -9,8 +10,18 @@ from flask import jsonify, request
 from engine.errors import BadRequest, Forbidden
 from engine.people import notify
 from engine.rules import tables
-from engine.time import city_calendar
-from web.api.common import actor, after_arg, bp, deps, int_arg, json_object, list_json, page_json, text_body
+from engine.time import city_calendar, whatif
+from web.api.common import (
+    actor,
+    after_arg,
+    bp,
+    deps,
+    int_arg,
+    json_object,
+    list_json,
+    page_json,
+    text_body,
+)
 
 
 def _admin() -> str:
@@ -66,6 +77,25 @@ def table_dry_run(key: str):  # type: ignore[no-untyped-def]
     else:
         (xml, examples), version = _table_body(), None
     return jsonify(tables.dry_run(deps(), key, xml, examples, days=days, actor=who, version=version))
+
+
+@bp.post("/admin/tables/<key>/what-if")
+def table_what_if(key: str):  # type: ignore[no-untyped-def]
+    """Replay a candidate time-limits table over the stage tasks completed in the last ``days``: the on-time
+    rates per stage, department and district it would have produced, before → after."""
+    who = _admin()
+    body = json_object()
+    days = int_arg("days", 30, 1, 366)
+    if "version" in body:
+        if isinstance(body["version"], bool) or not isinstance(body["version"], int):
+            raise BadRequest("'version' must be a version number", fields={"version": "invalid"})
+        stored = tables.get_version(deps(), key, body["version"])
+        xml, examples = stored["dmn_xml"], stored["examples_list"]
+    else:
+        xml, examples = _table_body()
+    until = deps().clock.now()
+    return jsonify(whatif.replay_limits(deps(), key, xml, examples, since=until - timedelta(days=days), until=until,
+                                        actor=who))
 
 
 @bp.post("/admin/tables/<key>/versions/<int:version>/activate")

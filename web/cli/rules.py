@@ -64,6 +64,28 @@ def rules_dry_run(key: str, dmn: Path, days: int, actor: str) -> None:
         click.echo(f"  {row['case_no']}: {row['before']} → {row['after']}")
 
 
+@rules_group.command("what-if")
+@click.argument("key")
+@click.argument("dmn", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--examples", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.option("--days", default=30, show_default=True)
+@click.option("--by", "actor", default="admin")
+@friendly
+def rules_what_if(key: str, dmn: Path, examples: Path | None, days: int, actor: str) -> None:
+    """Replay a candidate time-limits table over the last DAYS: on-time rates before → after."""
+    from datetime import timedelta
+
+    from engine.time import whatif
+
+    xml, data = _read(dmn, examples)
+    until = _deps().clock.now()
+    result = whatif.replay_limits(_deps(), key, xml, data, since=until - timedelta(days=days), until=until, actor=actor)
+    click.echo(f"{result['tasks']} stage tasks of the last {days} days: on time {result['on_time_before']} → "
+               f"{result['on_time_after']} ({result['changed']} verdicts change)")
+    for row in result["by_stage"]:
+        click.echo(f"  {row['stage']:<12} {row['tasks']:>7}  {row['on_time_before']:.1%} → {row['on_time_after']:.1%}")
+
+
 @rules_group.command("activate")
 @click.argument("key")
 @click.argument("version", type=int)

@@ -17,11 +17,13 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine.cases.attachments import MAX_FILES_PER_REQUEST
 from engine.deps import Deps
+from engine.processes import catalog
 from web import i18n
 from web.pages import labels
 from web.pages.common import current_actor
 from web.pages.formatting import beijing, time_left
 from web.pages.forms import describe_data
+from web.pages.names import diagram_label, process_label
 
 csrf = CSRFProtect()
 
@@ -40,8 +42,10 @@ def register(app: Flask) -> None:
     csrf.exempt(app.blueprints["api"])
     _template_helpers(app, deps)
 
-    from web.pages import (
+    from web.pages import (  # noqa: F401  (routes of the admin blueprint)
         admin,
+        admin_org,
+        admin_processes,
         auth,
         cases,
         department,
@@ -60,7 +64,10 @@ def register(app: Flask) -> None:
 def _template_helpers(app: Flask, deps: Deps) -> None:
     env = app.jinja_env
     env.filters.update(beijing=beijing, time_left=time_left)
-    env.globals.update(labels=labels, label=labels.label, LOCALES=i18n.LOCALES, describe_data=describe_data)
+    env.globals["processes_for_tabs"] = lambda: catalog.list_processes(deps)
+    env.globals["pct"] = lambda share: "–" if share is None else f"{share:.1%}"
+    env.globals.update(labels=labels, label=diagram_label, process_label=process_label, LOCALES=i18n.LOCALES,
+                       describe_data=describe_data)
     # Macros are imported without the request context, so what maps need is a global.
     env.globals["map_settings"] = {"tiles": deps.settings.map_tile_url,
                                    "attribution": deps.settings.map_tile_attribution,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -18,7 +19,7 @@ from flask_babel import gettext as _
 
 from engine.errors import Invalid
 from engine.rules import tables
-from engine.time import city_calendar
+from engine.time import city_calendar, whatif
 from web.pages.common import actor, deps, login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -113,6 +114,10 @@ def check(key: str):  # type: ignore[no-untyped-def]
         return _table_page(key, xml=xml, examples=text, problems=problems, days=days, note=note, status=422)
     try:
         result = tables.dry_run(deps(), key, xml, examples, days=days, actor=actor().username)
+        if '_limit"' in xml:  # a time-limits table: what its limits would have done to the on-time rates
+            until = deps().clock.now()
+            result["what_if"] = whatif.replay_limits(deps(), key, xml, examples, since=until - timedelta(days=days),
+                                                     until=until, actor=actor().username)
     except Invalid as exc:
         return _table_page(key, xml=xml, examples=text, problems=_problems(exc), days=days, note=note, status=422)
     return _table_page(key, xml=xml, examples=text, result=result, days=days, note=note)

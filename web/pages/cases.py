@@ -8,13 +8,15 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from engine.cases import actions, attachments, views
+from engine.cases import actions, attachments, links, views
 from engine.cases.queries import CaseFilter
 from engine.errors import BadRequest, Conflict, Invalid, NotFound, TaskNotReady
 from engine.time.clock import BEIJING, as_utc
 from web.pages.common import actor, deps, login_required, uploads
 from web.pages.forms import photo_message
 from web.pages.xlsx import workbook_of
+
+SUPERVISORS = ("shift_leader", "dispatcher", "leader", "admin")  # who may start a linked case
 
 bp = Blueprint("cases", __name__)
 
@@ -41,7 +43,7 @@ def case_filter() -> CaseFilter:
         district_code=args.get("district") or None, street_code=args.get("street") or None,
         department_code=args.get("department") or None, category_code=args.get("category") or None,
         source=args.get("source") or None, date_from=_date("from"), date_to=_date("to", end=True),
-        overdue=args.get("overdue") == "1")
+        overdue=args.get("overdue") == "1", process_key=args.get("process") or None)
 
 
 def _page() -> int:
@@ -79,8 +81,33 @@ def detail(case_no: str):  # type: ignore[no-untyped-def]
     reassign = {t["id"]: actions.eligible_assignees(deps(), who, t["id"])
                 for t in case["tasks"] if actions.may_reassign(deps(), who, t["lane"])}
     may_urge = actions.may_send(deps(), who, case_no, "urge")
-    return render_template("cases/detail.html", case=case, reference=views.reference(deps()), errors={},
-                           reassign=reassign, may_urge=may_urge)
+    reference = views.reference(deps())
+    return render_template("cases/detail.html", case=case, reference=reference, errors={},
+                           reassign=reassign, may_urge=may_urge, linkable=_linkable(who, case, reference))
+
+
+def _linkable(who, case, reference):  # type: ignore[no-untyped-def]
+    """The other processes a supervisor may start from this case (escalate it to an emergency)."""
+    if case.get("linked_case_no") or case["status"] in ("closed", "void") or not who.has_role(*SUPERVISORS):
+        return []
+    return [p for p in reference.processes if p["key"] != case["process_key"] and who.has_role(*p["start_roles"])]
+
+
+@bp.post("/cases/<case_no>/links")
+@login_required()
+def start_linked(case_no: str):  # type: ignore[no-untyped-def]
+    """Start a case of another process from this one; both cases are linked."""
+    try:
+        made = links.start_linked(deps(), actor(), case_no, request.form.get("process") or None,
+                                  request.form.get("reason") or None)
+    except Invalid as exc:
+        flash(_("Please say why, and choose the process (%(fields)s).", fields=", ".join(exc.fields)), "error")
+        return _back(case_no, "#link")
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return _back(case_no, "#link")
+    flash(_("Case %(new)s started and linked to this one.", new=made.case_no), "ok")
+    return redirect(url_for("cases.detail", case_no=made.case_no), code=303)
 
 
 def _back(case_no: str, anchor: str):  # type: ignore[no-untyped-def]

@@ -14,7 +14,8 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 def inbox_filter(lane: str | None = None) -> InboxFilter:
     args = request.args
     return InboxFilter(stage=args.get("stage") or None, district_code=args.get("district") or None,
-                       category_code=args.get("category") or None, lane=lane)
+                       category_code=args.get("category") or None, lane=lane,
+                       process_key=args.get("process") or None)
 
 
 @bp.get("/")

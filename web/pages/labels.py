@@ -37,6 +37,8 @@ ACTIONS: dict[str, Any] = {
     "coordinate": _l("City coordination"), "reassign": _l("Reassigned"), "warning": _l("Time nearly used"),
     "self_handled": _l("Self-handled"), "void_refused": _l("Voiding refused"), "note": _l("Note"),
     "duplicate_of": _l("Duplicate"), "duplicate_reported": _l("Duplicate reported"),
+    "linked_to": _l("Started a case of another process"), "linked_from": _l("Started from another case"),
+    "alert": _l("Alerted"), "reply": _l("Answered the reporter"), "reopen": _l("Reopened"),
 }
 SOURCES: dict[str, Any] = {
     "inspector": _l("Inspector"), "citizen": _l("Citizen"), "hotline": _l("Hotline"), "video": _l("Video"),
@@ -54,6 +56,8 @@ URGENCY: dict[str, Any] = {"normal": _l("Normal"), "urgent": _l("Urgent")}
 KIND_OF_CATEGORY: dict[str, Any] = {"component": _l("Component"), "incident": _l("Incident")}
 CHANNELS: dict[str, Any] = {"city": _l("City command"), "district": _l("District command"),
                             "enforcement": _l("Enforcement"), "auto": _l("Automatic")}
+SATISFACTION: dict[str, Any] = {"satisfied": _l("Satisfied"), "basically_satisfied": _l("Basically satisfied"),
+                                "unsatisfied": _l("Unsatisfied")}
 FLAGS: dict[str, Any] = {"repeated_returns": _l("Returned repeatedly (shirking)")}
 NOTIFICATION_KINDS: dict[str, Any] = {"warning": _l("Time nearly used"), "overdue": _l("Overdue")}
 TABLES: dict[str, Any] = {"dispatch_routing": _l("Dispatch routing"), "time_limits": _l("Time limits")}

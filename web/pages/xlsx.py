@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 
 from web.pages import labels
 from web.pages.formatting import beijing
+from web.pages.names import diagram_label, process_label
 
 
 def workbook_of(items: list[dict[str, Any]]) -> bytes:
@@ -21,7 +22,8 @@ def workbook_of(items: list[dict[str, Any]]) -> bytes:
     sheet.title = _("Cases")
     columns = [
         (_("Case number"), lambda i: i["case_no"]),
-        (_("Status"), lambda i: labels.label(labels.STAGES, i["status"])),
+        (_("Process"), lambda i: process_label(i.get("process_key"))),
+        (_("Status"), lambda i: diagram_label(labels.STAGES, i["status"])),
         (_("Source"), lambda i: labels.label(labels.SOURCES, i["source"])),
         (_("Class"), lambda i: i.get("category_name") or i["category_code"]),
         (_("Class code"), lambda i: i["category_code"]),

@@ -91,3 +91,34 @@ def test_the_core_area_never_gets_a_longer_limit() -> None:
 def working_hours(outputs: dict) -> float:
     """The handling limit in working hours (1 working day = 8 working hours)."""
     return outputs["handle_limit"] * {"working_hours": 1, "working_days": 8}[outputs["handle_unit"]]
+
+
+PROCESS_TABLES = ["process_selection", "emergency_level", "emergency_routing", "emergency_limits", "service_routing",
+                  "service_limits"]
+
+
+@pytest.mark.parametrize("name", PROCESS_TABLES)
+def test_every_rule_of_the_process_tables_decides_one_of_its_examples(name: str) -> None:
+    """Each rule has a worked example that it decides, and every example's expectation holds."""
+    table, examples = load(name)
+    decided = set()
+    for example in examples:
+        decision = evaluate(table, example["inputs"])
+        assert dict(decision.outputs) == example["expected"], example["note"]
+        decided.add(decision.rule_number)
+    assert decided == set(range(1, len(table.rules) + 1))
+
+
+def test_emergency_tables_name_existing_departments_and_continuous_units() -> None:
+    routing, _ = load("emergency_routing")
+    for rule in routing.rules:
+        lead = rule.outputs[0].strip('"')
+        assisting = [code for code in rule.outputs[1].strip('"').split(",") if code]
+        assert lead in CITY_DEPARTMENTS | {""} and set(assisting) <= CITY_DEPARTMENTS, rule.number
+        assert lead not in assisting, rule.number
+    limits, _ = load("emergency_limits")
+    for level in ("I", "II", "III", "IV", ""):
+        outputs = evaluate(limits, {"response_level": level}).outputs
+        units = {v for k, v in outputs.items() if k.endswith("_unit")}
+        assert units <= {"minutes", "hours"}, level  # the emergency clock runs through nights and holidays
+        assert outputs["acknowledge_limit"] < outputs["acknowledge_leader_limit"], level  # shift leader first
