@@ -91,14 +91,14 @@ def keyset(session: Session, query: Select[Any], key: Sequence[Any], *, after: s
 
 
 def in_memory(items: list[dict[str, Any]], key: Callable[[dict[str, Any]], list[Any]], *, after: str | None,
-              limit: int) -> Page:
+              limit: int, descending: bool = False) -> Page:
     """Page a short list already read and sorted by ``key`` (classes, departments: hundreds of rows)."""
     if not items:
         return Page(items=[], next=None, total=0)
     if after:
         last = decode(after, len(key(items[0])))
         try:
-            items_after = [i for i in items if key(i) > last]
+            items_after = [i for i in items if (key(i) < last if descending else key(i) > last)]
         except TypeError:
             raise Invalid("the page cursor is not valid", fields={"after": "invalid"}) from None
     else:

@@ -166,7 +166,7 @@ def test_the_api_and_the_cli_run_the_same_migration(deps, tmp_path, client) -> N
     deploy_edited(deps, tmp_path, RENAME_HANDLE)
     api = Api(client)
     versions = api.get("/api/v1/admin/processes/case_lifecycle/versions", "admin").get_json()["items"]
-    assert [(v["version"], v["running_cases"]) for v in versions] == [(1, 1), (2, 0)]  # oldest first, paged
+    assert [(v["version"], v["running_cases"]) for v in versions] == [(2, 0), (1, 1)]  # newest first, paged
     assert api.get("/api/v1/admin/processes/case_lifecycle/versions", "shift_leader").status_code == 403
     url = "/api/v1/admin/processes/case_lifecycle/migrations"
     dry = api.post(url, "admin", json={"to_version": 2}).get_json()

@@ -10,6 +10,7 @@ from web.api import (  # noqa: F401  (routes register on import)
     auth,
     cases,
     exchange,
+    exports,
     hotline,
     openapi,
     places,

@@ -102,8 +102,7 @@ def admin_process_versions(key: str):  # type: ignore[no-untyped-def]
     """A process's versions, oldest first (paged), each with its running cases."""
     if not actor().is_admin:
         raise Forbidden("only an administrator may read process versions")
-    oldest_first = sorted(migration.versions(deps(), key), key=lambda v: v["version"])  # pages by version
-    return list_json(oldest_first, "version")
+    return list_json(migration.versions(deps(), key), "version", descending=True)
 
 
 @bp.post("/admin/processes/<key>/migrations")

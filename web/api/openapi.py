@@ -131,11 +131,11 @@ def paths() -> dict[str, dict[str, Any]]:
         "/cases/{case_no}/urge": {"post": op("督办: urge the department handling the case", ok=ref("StepResult"),
                                              params=[CASE_NO], body=obj_body, errors="400 401 403 404 409 422")},
         "/cases/{case_no}/links": {"post": op(
-            "Start a case of another process from this one (e.g. an emergency); both cases are linked",
-            ok=ref("AnyObject"), status="201", params=[CASE_NO],
+            "Start a case of another process from this one; both are linked", status="201", params=[CASE_NO],
+            ok=obj(("case_no", "linked_from", "process_key", "status"), case_no=STR, linked_from=STR,
+                   process_key=STR, status=STR),
             body={**obj(("process", "reason"), process=STR, reason=STR, injuries=INT),
-                  "examples": [{"process": "<a process key from /processes>", "reason": "井盖缺失致人受伤", "injuries": 1}]},
-            errors="400 401 403 404 409 422")},
+                  "examples": [{"process": "emergency", "reason": "有人受伤"}]}, errors="400 401 403 404 409 422")},
         "/tasks": {"get": op("Your open tasks, urgent first", ok=page_of(ref("Task")),
                              params=paged(q("stage"), q("case_no", doc="only this case's tasks")), tag="tasks")},
         "/tasks/{task_id}": {"get": op("A task with its form", ok=ref("TaskDetail"), params=[TASK_ID], tag="tasks")},
@@ -234,7 +234,7 @@ def _admin_paths(obj_body: dict[str, Any]) -> dict[str, Any]:
                          q("date_from", {"type": "string", "format": "date"}),
                          q("date_to", {"type": "string", "format": "date"}), default=50, high=500), **admin)},
         "/admin/processes/{key}/versions": {"get": op(
-            "A process's versions (oldest first) with their running cases", ok=page_of(ref("AnyObject")),
+            "A process's versions, newest first, with their running cases", ok=page_of(ref("AnyObject")),
             params=[path("key", "a process key"), *paged(default=100, high=1000)], **admin)},
         "/admin/processes/{key}/migrations": {"post": op(
             "Dry-run (default) or run the migration of running cases to another version", ok=ref("AnyObject"),

@@ -52,6 +52,14 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+def _export(operation: dict[str, Any]) -> dict[str, Any]:
+    operation["responses"]["200"] = {"description": "one page; the next in the Link header (and `next` in JSON)",
+                                     "content": {"text/csv": {"schema": STR},
+                                                 "application/json": {"schema": ref("CaseList")},
+                                                 "application/geo+json": {"schema": ref("FeatureCollection")}}}
+    return operation
+
+
 def _replayed(operation: dict[str, Any]) -> dict[str, Any]:
     operation["responses"]["200"] = {**operation["responses"]["201"], "description": "the same order again"}
     return operation
@@ -83,6 +91,12 @@ def operations(op: Any, path: Any, paged: Any) -> dict[str, Any]:
             body={**obj(("name",), name={**STR, "minLength": 1, "maxLength": 100},
                         district_code=nullable("string", pattern=r"^\d{6}$")),
                   "examples": [{"name": "FixMyStreet", "district_code": "650102"}]}, errors="400 401 403 422")},
+        "/exports/cases.{fmt}": {"get": _export(op(
+            "Cases you may read as CSV, JSON or GeoJSON (a department's pull), newest first", ok=None, tag="exchange",
+            params=[{"name": "fmt", "in": "path", "required": True, "schema": {"enum": ["csv", "json", "geojson"]}},
+                    *paged(*({"name": n, "in": "query", "schema": STR} for n in (
+                        "status", "district_code", "department_code", "category_code", "from", "to")),
+                           default=500, high=1000)]))},
         "/hotline/orders": {"post": _replayed(op(
             "12345 work order in; the same order_no again answers 200 with the same case", ok=ref("HotlineOrderTaken"),
             status="201", body=ref("HotlineOrder"), tag="exchange", errors="400 401 403 409 422"))},

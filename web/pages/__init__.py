@@ -55,9 +55,10 @@ def register(app: Flask) -> None:
         privacy,
         public,
         tasks,
+        webhooks,
     )
 
-    for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications, privacy):
+    for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications, privacy, webhooks):
         app.register_blueprint(module.bp)
 
 
