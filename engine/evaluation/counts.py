@@ -91,7 +91,7 @@ def _case_reasons(c: CaseFact, w: _Window, public: tuple[str, ...], event_cases:
         out["closed"] = out["to_close"] = verdict
         out["closed_on_time" if verdict != "late" else "closed_late"] = verdict
     elif _filed(c) and w.before_cut(c.filed_at) and not ended and not suspended:
-        out["to_close"] = "open"
+        out["to_close"] = "open_overdue" if c.deadline_at is not None and c.deadline_at < w.cut else "open"
     for count, action in (("rework", "rework"), ("suspended", "suspension"), ("extended", "extension"),
                           ("returned", "return"), ("self_handled", "self_handled")):
         if c.id in event_cases[action]:

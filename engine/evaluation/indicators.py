@@ -121,3 +121,25 @@ def counts_of(group: str) -> list[Count]:
 
 def indicators_of(group: str) -> list[Indicator]:
     return [i for i in _INDICATORS if group in i.groups]
+
+
+# Why a case counted (or not) in a figure, as a drill-down shows it.
+REASONS = {
+    "on_time": "按期（处置不晚于处置时限，含延期、扣除挂账）",
+    "late": "超期（处置晚于处置时限）",
+    "no_deadline": "按期（无处置时限：自处理或未经处置结案）",
+    "open": "期末未结（未到时限）",
+    "open_overdue": "期末未结且已超期",
+    "reported": "本期上报",
+    "filed": "本期立案",
+    "voided": "作废",
+    "self_handled": "自行处置结案",
+    "public_report": "公众举报（监督员漏报）",
+    "not_voided": "立案后未作废",
+    "not_returned": "派遣后未回退",
+    "automatic": "系统在处置完成时自动派发核查",
+    "rework": "本期有返工",
+    "suspension": "本期有挂账",
+    "extension": "本期有延期",
+    "return": "本期有回退",
+}

@@ -23,6 +23,7 @@ from engine.evaluation.indicators import (
     INDICATORS,
     OBJECT_TYPES,
     POSITION_TYPES,
+    REASONS,
     REGION_TYPES,
     counts_of,
     group_of,
@@ -31,7 +32,7 @@ from engine.evaluation.periods import Period, parse_period
 from engine.evaluation.plans import Plan, Weighted, band_score, get_plan
 from engine.people.accounts import Actor
 from engine.people.authz import CENTRE_ROLES
-from engine.time.clock import isoformat
+from engine.time.clock import BEIJING, isoformat
 
 REGION_LEVEL_LENGTH = {"grid": 14, "community": 12, "street": 9, "district": 6}
 
@@ -198,6 +199,12 @@ def _check_type(object_type: str) -> None:
         raise NotFound(f"no evaluation object type '{object_type}' (known: {', '.join(OBJECT_TYPES)})")
 
 
+def current_month(deps: Deps) -> str:
+    """The month the clock is in (Beijing), the pages' and the API's default period."""
+    now = deps.clock.now().astimezone(BEIJING)
+    return f"{now.year:04d}-{now.month:02d}"
+
+
 def load_facts(deps: Deps, period: Period) -> Facts:
     with deps.uow() as uow:
         return loading.load(uow.session, period, deps.clock.now())
@@ -252,7 +259,8 @@ def drill(deps: Deps, actor: Actor, object_type: str, code: str, figure: str, pe
     rows = []
     for case_id, counted, reason in drill_entries(facts, chosen, object_type, code, figure):
         c = facts.cases[case_id]
-        rows.append({"case_no": c.case_no, "counted": counted, "reason": reason, "status": c.status,
+        rows.append({"case_no": c.case_no, "counted": counted, "reason": reason,
+                     "reason_text": REASONS.get(reason, reason), "status": c.status,
                      "category_code": c.category_code, "district_code": c.district_code,
                      "department_code": c.department_code, "source": c.source,
                      "reported_at": isoformat(c.reported_at), "filed_at": isoformat(c.filed_at),

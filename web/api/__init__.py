@@ -4,7 +4,17 @@ One blueprint; each area has its own module (``auth``, ``cases``, ``tasks``, ``r
 that registers routes on the blueprint of ``web.api.common``. Every route needs a bearer token unless marked ``@public``.
 """
 
-from web.api import admin, attachments, auth, cases, places, reference, rules, tasks  # noqa: F401  (routes register on import)
+from web.api import (  # noqa: F401  (routes register on import)
+    admin,
+    attachments,
+    auth,
+    cases,
+    evaluation,
+    places,
+    reference,
+    rules,
+    tasks,
+)
 from web.api.common import bp
 
 __all__ = ["bp"]

@@ -1,0 +1,52 @@
+"""The evaluation API: the figures of the scorecard and the cases behind each, with the reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.evaluation_data import case_no, load_month
+
+
+@pytest.fixture
+def month(deps, clock):  # type: ignore[no-untyped-def]
+    return load_month(deps, clock)
+
+
+def test_district_ranking_and_the_cases_behind_its_on_time_close_rate(api, month):
+    res = api.get("/api/v1/evaluation/district?period=2026-03&plan=standard", "leader")
+    assert res.status_code == 200
+    body = res.get_json()
+    assert (body["period"], body["plan"], body["plan_version"]) == ("2026-03", "standard", 1)
+    assert [(r["code"], r["rank"], r["grade"]) for r in body["rows"]] == [("650102", 1, "C"), ("650103", 2, "E")]
+    figure = body["rows"][0]["indicators"]["on_time_close_rate"]
+    assert (figure["value"], figure["numerator"], figure["denominator"]) == (60.0, 3, 5)
+
+    res = api.get("/api/v1/evaluation/district/drill?period=2026-03&code=650102&figure=on_time_close_rate", "leader")
+    drill = res.get_json()
+    assert (drill["label"], drill["counted"], drill["total"]) == ("按期结案率", 3, 5)
+    why = {row["case_no"]: (row["counted"], row["reason"]) for row in drill["cases"]}
+    assert why == {case_no("c1"): (True, "on_time"), case_no("c4"): (True, "on_time"),
+                   case_no("c9"): (True, "no_deadline"), case_no("c2"): (False, "late"),
+                   case_no("c3"): (False, "open_overdue")}
+    assert all(row["reason_text"] for row in drill["cases"])
+
+
+def test_drill_of_a_count_and_of_a_position(api, month):
+    drill = api.get("/api/v1/evaluation/department/drill?period=2026-03&code=water&figure=rework",
+                    "leader").get_json()
+    assert [(r["case_no"], r["reason"]) for r in drill["cases"]] == [(case_no("c4"), "rework")]
+    drill = api.get("/api/v1/evaluation/dispatcher/drill?period=2026-03&code=dispatcher"
+                    "&figure=accurate_dispatch_rate", "leader").get_json()
+    assert {r["case_no"]: r["counted"] for r in drill["cases"]} == {case_no("c1"): True, case_no("c2"): False,
+                                                                    case_no("c4"): True}
+
+
+def test_plans_listed_and_mistakes_answered(api, month):
+    plans = api.get("/api/v1/evaluation/plans", "leader").get_json()["plans"]
+    assert [p["key"] for p in plans] == ["standard", "three_dimensions"]
+    assert api.get("/api/v1/evaluation/district?period=2026-03", "inspector_650102_01").status_code == 403
+    assert api.get("/api/v1/evaluation/district?period=March", "leader").status_code == 422
+    assert api.get("/api/v1/evaluation/district?period=2026-03&plan=nope", "leader").status_code == 404
+    assert api.get("/api/v1/evaluation/district/drill?period=2026-03&code=650102&figure=nope",
+                   "leader").status_code == 404
+    assert api.get("/api/v1/evaluation/district?period=2026-03").status_code == 401
