@@ -92,14 +92,24 @@ class Facts:
     users: dict[int, tuple[str, str]] = field(default_factory=dict)  # id → (username, display name)
     holders: dict[str, set[int]] = field(default_factory=dict)  # position → user ids
 
+    def case_digests(self) -> dict[str, str]:
+        """Case number → SHA-256 of that case's summary, stage tasks and counted timeline facts."""
+        tasks: dict[int, list[TaskFact]] = {}
+        for t in self.tasks:
+            tasks.setdefault(t.case_id, []).append(t)
+        events: dict[int, list[EventFact]] = {}
+        for e in self.events:
+            events.setdefault(e.case_id, []).append(e)
+        out = {}
+        for case in self.cases.values():
+            rows = [asdict(case), *(asdict(t) for t in sorted(tasks.get(case.id, []), key=lambda t: t.id)),
+                    *(asdict(e) for e in sorted(events.get(case.id, []), key=lambda e: (e.action, e.at)))]
+            out[case.case_no] = hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest()
+        return out
+
     def digest(self) -> str:
-        """SHA-256 of the case, task and timeline facts (reference data is named, not hashed)."""
-        h = hashlib.sha256()
-        for rows in (sorted(self.cases.values(), key=lambda c: c.id), sorted(self.tasks, key=lambda t: t.id),
-                     sorted(self.events, key=lambda e: (e.case_id, e.action, e.at))):
-            for row in rows:
-                h.update(json.dumps(asdict(row), default=str, sort_keys=True).encode())
-        return h.hexdigest()
+        """SHA-256 of every case's digest (reference data — places, people — is named, not hashed)."""
+        return hashlib.sha256(json.dumps(sorted(self.case_digests().items())).encode()).hexdigest()
 
 
 def _in(column, start: datetime, end: datetime):  # type: ignore[no-untyped-def]

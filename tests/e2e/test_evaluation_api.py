@@ -50,3 +50,14 @@ def test_plans_listed_and_mistakes_answered(api, month):
     assert api.get("/api/v1/evaluation/district/drill?period=2026-03&code=650102&figure=nope",
                    "leader").status_code == 404
     assert api.get("/api/v1/evaluation/district?period=2026-03").status_code == 401
+
+
+def test_publish_and_compare_over_the_api(api, month):
+    res = api.post("/api/v1/evaluation/publications", "leader", json={"period": "2026-03", "plan": "standard"})
+    assert res.status_code == 201 and res.get_json()["cases"] == 12
+    assert api.post("/api/v1/evaluation/publications", "leader", json={"period": "2026-03"}).status_code == 409
+    assert api.post("/api/v1/evaluation/publications", "operator", json={"period": "2026-03"}).status_code == 403
+    frozen = api.get("/api/v1/evaluation/publications/2026-03?object_type=department", "leader").get_json()
+    assert frozen["rows"][0]["code"] == "sanitation_650102"
+    check = api.get("/api/v1/evaluation/publications/2026-03/compare", "leader").get_json()
+    assert check["same"] is True

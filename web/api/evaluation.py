@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from engine.evaluation import scorecards
+from engine.errors import BadRequest
+from engine.evaluation import publication, scorecards
 from engine.evaluation.plans import load_plans
-from web.api.common import actor, bp, deps
+from web.api.common import actor, bp, deps, json_body
 
 
 def _period() -> str:
@@ -34,3 +35,30 @@ def evaluation_drill(object_type: str):  # type: ignore[no-untyped-def]
     args = request.args
     return jsonify(scorecards.drill(deps(), actor(), object_type, args.get("code", ""), args.get("figure", ""),
                                     _period(), args.get("plan")))
+
+
+@bp.get("/evaluation/publications")
+def evaluation_publications():  # type: ignore[no-untyped-def]
+    return jsonify(publications=publication.list_publications(deps(), actor()))
+
+
+@bp.post("/evaluation/publications")
+def publish_evaluation():  # type: ignore[no-untyped-def]
+    """Publish (freeze) a period that has ended under a plan: ``{period, plan}``."""
+    body = json_body()
+    if not isinstance(body, dict) or not isinstance(body.get("period"), str):
+        raise BadRequest("send {\"period\": \"2026-05\", \"plan\": \"standard\"}", fields={"period": "required"})
+    return jsonify(publication.publish(deps(), actor(), body["period"], body.get("plan"))), 201
+
+
+@bp.get("/evaluation/publications/<period>")
+def published_evaluation(period: str):  # type: ignore[no-untyped-def]
+    """The frozen scorecard of ``object_type`` (default district) as published."""
+    return jsonify(publication.published(deps(), actor(), period, request.args.get("plan"),
+                                         request.args.get("object_type", "district")))
+
+
+@bp.get("/evaluation/publications/<period>/compare")
+def compare_evaluation(period: str):  # type: ignore[no-untyped-def]
+    """Recompute a publication and list what changed since (cases and figures)."""
+    return jsonify(publication.compare(deps(), actor(), period, request.args.get("plan")))
