@@ -18,6 +18,7 @@ BUNDLES = {
     "leaflet": ["dist/leaflet.js", "dist/leaflet.css", "dist/images"],
     "dmn-js": ["dist/dmn-modeler.production.min.js", "dist/dmn-viewer.production.min.js", "dist/assets"],
     "bpmn-js": ["dist/bpmn-viewer.production.min.js", "dist/bpmn-modeler.production.min.js", "dist/assets"],
+    "echarts": ["dist/echarts.min.js"],
 }
 
 

@@ -273,3 +273,25 @@ def drill(deps: Deps, actor: Actor, object_type: str, code: str, figure: str, pe
 
 
 __all__ = ["POSITION_TYPES", "Row", "Scorecard", "build", "drill", "scorecard"]
+
+
+def trend(deps: Deps, actor: Actor, object_type: str, period: str, plan: str | None = None,
+          count: int = 6, top: int = 5) -> dict[str, Any]:
+    """The composite of the period's ``top`` ranked objects over the ``count`` periods up to it
+    (months before a month, quarters before a quarter, as many days before a range).
+
+    :raises NotFound: unknown type or plan. :raises Invalid: a malformed period.
+    """
+    _check_type(object_type)
+    districts = visible_districts(actor)
+    chosen, last = get_plan(plan), parse_period(period)
+    periods = [last]
+    while len(periods) < count:
+        periods.insert(0, periods[0].previous())
+    cards = [build(load_facts(deps, p), chosen, object_type, districts=districts) for p in periods]
+    leaders = [r for r in cards[-1] if r.rank is not None][:top]
+    series = []
+    for row in leaders:
+        by_period = [{r.code: r.composite for r in card}.get(row.code) for card in cards]
+        series.append({"code": row.code, "name": row.name, "values": by_period})
+    return {"periods": [p.name for p in periods], "series": series}

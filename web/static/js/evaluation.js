@@ -1,0 +1,51 @@
+// Evaluation charts (ECharts, vendored): the ranking as horizontal bars — a click opens the cases
+// behind the bar's figure — and the trend of the composite. The numbers come from the page's JSON,
+// the same the table beside the chart shows.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("eval-data").textContent);
+  if (typeof echarts === "undefined") { return; }
+  var charts = [];
+  var rankingBox = document.getElementById("ranking-chart");
+  if (rankingBox && data.rows.length) {
+    var rows = data.rows.slice().reverse();  // the first rank at the top
+    rankingBox.style.height = Math.max(220, rows.length * 28 + 60) + "px";
+    var ranking = echarts.init(rankingBox);
+    ranking.setOption({
+      animation: false,
+      grid: { left: 8, right: 48, top: 10, bottom: 24, containLabel: true },
+      xAxis: { type: "value", max: data.figure === "composite" || data.rows.every(function (r) { return r.value === null || r.value <= 100; }) ? 100 : null },
+      yAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { width: 110, overflow: "truncate" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      series: [{ type: "bar", data: rows.map(function (r) { return r.value; }), label: { show: true, position: "right" },
+                 itemStyle: { color: "#1f6feb" } }]
+    });
+    ranking.on("click", function (params) {
+      var row = rows[params.dataIndex];
+      if (data.figure === "composite") {
+        var tr = document.querySelector('#ranking-table tr[data-code="' + row.code + '"]');
+        if (tr) { tr.scrollIntoView({ block: "center" }); tr.classList.add("flash-row"); }
+        return;
+      }
+      window.location = data.drill + "&code=" + encodeURIComponent(row.code) + "&figure=" + encodeURIComponent(data.figure);
+    });
+    charts.push(ranking);
+  }
+  var trendBox = document.getElementById("trend-chart");
+  if (trendBox && data.trend) {
+    trendBox.style.height = "280px";
+    var trend = echarts.init(trendBox);
+    trend.setOption({
+      animation: false,
+      grid: { left: 8, right: 16, top: 40, bottom: 24, containLabel: true },
+      legend: { type: "scroll", top: 0 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: data.trend.periods },
+      yAxis: { type: "value", min: 0, max: 100 },
+      series: data.trend.series.map(function (s) { return { type: "line", name: s.name, data: s.values, showSymbol: true, symbolSize: 8 }; })
+    });
+    charts.push(trend);
+  }
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  document.body.dataset.charts = "ready";
+}());
