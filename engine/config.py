@@ -82,6 +82,23 @@ SCHEMA: dict[str, Any] = {
         "map_tile_attribution": {"type": "string"},
         "map_center": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
         "log_level": {"enum": ["DEBUG", "INFO", "WARNING", "ERROR"]},
+        "decision_signals": {
+            "type": "object", "additionalProperties": False,
+            "required": ["recurrence_window_days", "recurrence_min_cases", "hotspot_top", "report_baseline_periods",
+                         "report_min_baseline", "report_collapse_ratio", "report_surge_ratio",
+                         "quick_check_minutes", "quick_check_min_cases"],
+            "properties": {
+                "recurrence_window_days": {"type": "integer", "minimum": 1},
+                "recurrence_min_cases": {"type": "integer", "minimum": 2},
+                "hotspot_top": {"type": "integer", "minimum": 1},
+                "report_baseline_periods": {"type": "integer", "minimum": 1},
+                "report_min_baseline": {"type": "number", "minimum": 0},
+                "report_collapse_ratio": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                "report_surge_ratio": {"type": "number", "exclusiveMinimum": 1},
+                "quick_check_minutes": {"type": "number", "exclusiveMinimum": 0},
+                "quick_check_min_cases": {"type": "integer", "minimum": 1},
+            },
+        },
     },
 }
 

@@ -86,26 +86,39 @@ def case_no(name: str) -> str:
     return f"EV{int(name[1:]):04d}"
 
 
+def case_row(session: Any, number: str, c: dict[str, Any]) -> dict[str, Any]:
+    """A ``cases`` row as the engine would have left it (the fields of :data:`CASES`)."""
+    definition = session.scalar(select(ProcessDefinition.id).limit(1))
+    reporter = session.scalar(select(User.id).where(User.username == c["by"])) if c.get("by") else None
+    grid = c["grid"]
+    return {"case_no": number, "tracking_code": f"TR{number}", "definition_id": definition,
+            "process_key": "case_lifecycle", "source": c["source"], "standard": "cjt214", "kind": "incident",
+            "category_code": c.get("category", "20102"), "description": number, "lon": 87.6, "lat": 43.8,
+            "grid_code": grid, "community_code": grid[:12], "street_code": grid[:9], "district_code": grid[:6],
+            "reporter_id": reporter, "status": c["status"], "department_code": c.get("dept"),
+            "reported_at": c["reported"], "filed_at": c.get("filed"), "deadline_at": c.get("deadline"),
+            "handled_at": c.get("handled"), "closed_at": c.get("closed"), "voided_at": c.get("voided"),
+            "suspended_at": c.get("suspended"), "extension_count": c.get("extensions", 0),
+            "component_code": c.get("component"), "urgency": "normal", "updated_at": c["reported"],
+            "deadline_provisional": False, "suspended_seconds": 0.0, "row_version": 1}
+
+
+def add_case(deps: Deps, number: str, **c: Any) -> int:
+    with deps.uow(write=True) as uow:
+        case_id = uow.session.execute(insert(Case).values(case_row(uow.session, number, c)).returning(Case.id))
+        found = case_id.scalar_one()
+        uow.commit()
+    return found
+
+
 def load_month(deps: Deps, clock: Any) -> dict[str, int]:
     """Write the month's facts and move the clock past it; return case name → id."""
     with deps.uow(write=True) as uow:
         s = uow.session
-        definition = s.scalar(select(ProcessDefinition.id).limit(1))
         users = {r[0]: r[1] for r in s.execute(select(User.username, User.id))}
         ids: dict[str, int] = {}
         for name, c in CASES.items():
-            grid = c["grid"]
-            row = {"case_no": case_no(name), "tracking_code": f"TR{name}", "definition_id": definition,
-                   "process_key": "case_lifecycle", "source": c["source"], "standard": "cjt214", "kind": "incident",
-                   "category_code": "20102", "description": name, "lon": 87.6, "lat": 43.8, "grid_code": grid,
-                   "community_code": grid[:12], "street_code": grid[:9], "district_code": grid[:6],
-                   "reporter_id": users.get(c.get("by", "")), "status": c["status"],
-                   "department_code": c.get("dept"), "reported_at": c["reported"], "filed_at": c.get("filed"),
-                   "deadline_at": c.get("deadline"), "handled_at": c.get("handled"), "closed_at": c.get("closed"),
-                   "voided_at": c.get("voided"), "suspended_at": c.get("suspended"),
-                   "extension_count": c.get("extensions", 0), "urgency": "normal", "updated_at": c["reported"],
-                   "deadline_provisional": False, "suspended_seconds": 0.0, "row_version": 1}
-            ids[name] = s.execute(insert(Case).values(row).returning(Case.id)).scalar_one()
+            ids[name] = s.execute(insert(Case).values(case_row(s, case_no(name), c)).returning(Case.id)).scalar_one()
         for name, action, at in EVENTS:
             s.execute(insert(CaseEvent).values(case_id=ids[name], at=at, actor="system", action=action))
         for n, (name, stage, created, due, done, who) in enumerate(TASKS):

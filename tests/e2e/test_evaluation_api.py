@@ -61,3 +61,13 @@ def test_publish_and_compare_over_the_api(api, month):
     assert frozen["rows"][0]["code"] == "sanitation_650102"
     check = api.get("/api/v1/evaluation/publications/2026-03/compare", "leader").get_json()
     assert check["same"] is True
+
+
+def test_decision_support_and_integrity_over_the_api(api, month):
+    hot = api.get("/api/v1/evaluation/hotspots?period=2026-03&level=street", "leader").get_json()
+    assert hot["total"] == 9 and hot["places"][0]["cases"] == 5  # 天山 street: c1 c2 c3 c4 c9 (c5 voided)
+    assert api.get("/api/v1/evaluation/recurrences?period=2026-03", "leader").get_json()["recurrences"][0][
+        "cases"] == ["EV0001", "EV0002", "EV0009"]  # G01 暴露垃圾: three in 30 days
+    signals = api.get("/api/v1/evaluation/integrity?period=2026-03", "leader").get_json()
+    assert set(signals) == {"period", "photo_reused", "report_swing", "quick_check"}
+    assert api.get("/api/v1/evaluation/integrity?period=2026-03", "dispatcher_650102").status_code == 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from engine.errors import BadRequest
-from engine.evaluation import publication, scorecards
+from engine.evaluation import decisions, integrity, publication, scorecards
 from engine.evaluation.plans import load_plans
 from web.api.common import actor, bp, deps, json_body
 
@@ -62,3 +62,21 @@ def published_evaluation(period: str):  # type: ignore[no-untyped-def]
 def compare_evaluation(period: str):  # type: ignore[no-untyped-def]
     """Recompute a publication and list what changed since (cases and figures)."""
     return jsonify(publication.compare(deps(), actor(), period, request.args.get("plan")))
+
+
+@bp.get("/evaluation/hotspots")
+def evaluation_hotspots():  # type: ignore[no-untyped-def]
+    """Where and what problems concentrate (``level`` grid or street)."""
+    return jsonify(decisions.hot_spots(deps(), actor(), _period(), request.args.get("level", "grid")))
+
+
+@bp.get("/evaluation/recurrences")
+def evaluation_recurrences():  # type: ignore[no-untyped-def]
+    """The same class at the same place again and again, with the cases and departments."""
+    return jsonify(recurrences=decisions.recurrences(deps(), actor(), _period()))
+
+
+@bp.get("/evaluation/integrity")
+def evaluation_integrity():  # type: ignore[no-untyped-def]
+    """Integrity signals with their evidence, for the supervision centre to review."""
+    return jsonify(integrity.signals(deps(), actor(), _period()))
