@@ -128,11 +128,15 @@ def load(session: Session, period: Period, now: datetime) -> Facts:
     for row in session.execute(select(*columns).where(or_(*(_in(c, start, cut) for c in stamps), open_at_cut))):
         facts.cases[row.id] = CaseFact(*row)
     ids = sorted(facts.cases)
+    # Tasks of the period (done in it or open at its cutoff), and every register task: the operator
+    # who registered a case is credited with the check tasks it gets later (核查派发).
     task_cols = [getattr(Task, name) for name in TaskFact.__dataclass_fields__]
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i:i + _CHUNK]
         facts.tasks += [TaskFact(*r) for r in session.execute(
-            select(*task_cols).where(Task.case_id.in_(chunk), Task.stage.in_(POSITION_STAGES)))]
+            select(*task_cols).where(Task.case_id.in_(chunk), Task.stage.in_(POSITION_STAGES),
+                                     Task.created_at < cut, or_(Task.completed_at.is_(None), Task.completed_at >= start,
+                                                                Task.stage == "register")))]
     facts.events = [EventFact(*r) for r in session.execute(
         select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at)
         .where(CaseEvent.action.in_(EVENT_ACTIONS), CaseEvent.at >= start, CaseEvent.at < cut))

@@ -66,3 +66,12 @@ def test_a_leader_publishes_march_and_the_recomputation_agrees(pages, month):
 def test_the_pages_are_for_the_centre(pages, month):
     pages.login("inspector_650102_01")
     assert pages.get("/evaluation/district?period=2026-03").status_code == 403
+
+
+def test_the_trend_of_the_leading_districts(pages, month):
+    pages.login("leader")
+    trend = pages.get("/evaluation/district/trend.json?period=2026-03").get_json()
+    assert trend["periods"] == ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
+    series = {s["code"]: s["values"] for s in trend["series"]}
+    assert series["650102"][-1] == 71.5 and series["650103"][-1] == 35.5
+    assert series["650102"][:5] == [None] * 5  # 天山区 had nothing to close before March

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -53,7 +53,7 @@ def ranking(object_type: str):  # type: ignore[no-untyped-def]
     chosen = get_plan(plan)
     columns = [INDICATORS[w.indicator] for w in chosen.weights(_group(object_type))]
     figure = request.args.get("figure") or "composite"
-    trend = scorecards.trend(deps(), actor(), object_type, card.period, plan) \
+    trend = url_for("evaluation.trend", object_type=object_type, period=card.period, plan=plan) \
         if object_type not in ("grid", "community") else None
     rows = card.rows[:MAX_ROWS]
     chart = {"figure": figure, "rows": [
@@ -77,6 +77,15 @@ def _group(object_type: str) -> str:
 
 def _may_publish() -> bool:
     return any(g.role in publication.PUBLISHER_ROLES and g.district_code is None for g in actor().grants)
+
+
+@bp.get("/<object_type>/trend.json")
+@login_required(*CENTRE)
+def trend(object_type: str):  # type: ignore[no-untyped-def]
+    """The composite of the leading objects over six periods, fetched by the page after it is shown
+    (six periods of facts take longer than one)."""
+    period, plan = _args()
+    return jsonify(scorecards.trend(deps(), actor(), object_type, period, plan))
 
 
 @bp.get("/<object_type>/drill")

@@ -32,7 +32,7 @@
     charts.push(ranking);
   }
   var trendBox = document.getElementById("trend-chart");
-  if (trendBox && data.trend) {
+  function drawTrend(trendData) {
     trendBox.style.height = "280px";
     var trend = echarts.init(trendBox);
     trend.setOption({
@@ -40,12 +40,19 @@
       grid: { left: 8, right: 16, top: 40, bottom: 24, containLabel: true },
       legend: { type: "scroll", top: 0 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: data.trend.periods },
+      xAxis: { type: "category", data: trendData.periods },
       yAxis: { type: "value", min: 0, max: 100 },
-      series: data.trend.series.map(function (s) { return { type: "line", name: s.name, data: s.values, showSymbol: true, symbolSize: 8 }; })
+      series: trendData.series.map(function (s) { return { type: "line", name: s.name, data: s.values, showSymbol: true, symbolSize: 8 }; })
     });
     charts.push(trend);
+    trendBox.dataset.state = "ready";
+  }
+  if (trendBox && data.trend) {
+    fetch(data.trend, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(drawTrend)
+      .catch(function () { trendBox.dataset.state = "failed"; });
   }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
-  document.body.dataset.charts = "ready";
+  document.body.dataset.charts = "ready";  // the ranking; the trend follows on its own
 }());
