@@ -31,6 +31,7 @@ def test_every_section_runs_on_every_database(tmp_path):
         assert data["history"]["finished_cases"] == 200 and data["history"]["bytes_per_case"] > 0
         assert set(data["reads"]) == {key for key, _ in READS}
         assert data["scheduler"]["fired"] == 2
+        assert data["evaluation"]["all_scorecards"]["p50_ms"] > 0 and len(data["evaluation"]["months"]) == 3
     assert result["geocoding"]["grids"] > 0
     assert "TARGETS" in render(result)
     json.dumps(result)  # what --json prints

@@ -75,3 +75,11 @@ def test_the_trend_of_the_leading_districts(pages, month):
     series = {s["code"]: s["values"] for s in trend["series"]}
     assert series["650102"][-1] == 71.5 and series["650103"][-1] == 35.5
     assert series["650102"][:5] == [None] * 5  # 天山区 had nothing to close before March
+
+
+def test_decision_support_and_integrity_pages(pages, month):
+    pages.login("leader")
+    html = pages.get("/evaluation/decisions?period=2026-03").get_data(as_text=True)
+    assert "热点" in html and "反复发生" in html and "EV0001" in html and "网格01" in html
+    html = pages.get("/evaluation/integrity?period=2026-03").get_data(as_text=True)
+    assert "多个案件重复使用的照片" in html and "处置后几分钟即核查" in html

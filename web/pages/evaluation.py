@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.errors import Conflict, Invalid
-from engine.evaluation import publication, scorecards
+from engine.evaluation import decisions, integrity, publication, scorecards
 from engine.evaluation.indicators import INDICATORS, OBJECT_TYPES, REGION_TYPES
 from engine.evaluation.periods import parse_period
 from engine.evaluation.plans import get_plan, load_plans
@@ -44,6 +44,25 @@ def index():  # type: ignore[no-untyped-def]
     return redirect(url_for("evaluation.ranking", object_type="district"))
 
 
+@bp.get("/decisions")
+@login_required(*CENTRE)
+def decision_support():  # type: ignore[no-untyped-def]
+    """综合决策: hot spots (a bar chart and its table) and recurrences for root-cause work."""
+    period = request.args.get("period") or scorecards.current_month(deps())
+    level = request.args.get("level", "grid")
+    hot = decisions.hot_spots(deps(), actor(), period, level)
+    return render_template("evaluation/decisions.html", hot=hot, period=hot["period"], level=hot["level"],
+                           recurrences=decisions.recurrences(deps(), actor(), period))
+
+
+@bp.get("/integrity")
+@login_required("leader", "shift_leader")
+def integrity_signals():  # type: ignore[no-untyped-def]
+    """Integrity signals with their evidence, for the supervision centre to review."""
+    period = request.args.get("period") or scorecards.current_month(deps())
+    return render_template("evaluation/integrity.html", signals=integrity.signals(deps(), actor(), period))
+
+
 @bp.get("/<object_type>")
 @login_required(*CENTRE)
 def ranking(object_type: str):  # type: ignore[no-untyped-def]
@@ -60,6 +79,7 @@ def ranking(object_type: str):  # type: ignore[no-untyped-def]
         {"code": r.code, "name": r.name, "value": r.composite if figure == "composite"
          else (r.indicators[figure].value if figure in r.indicators else None)}
         for r in rows if r.rank is not None][:40], "trend": trend,
+        "max": 100 if figure == "composite" or (figure in INDICATORS and INDICATORS[figure].is_rate) else None,
         "drill": url_for("evaluation.drill", object_type=object_type, period=card.period, plan=plan)}
     shown = parse_period(card.period)
     before = shown.previous().name

@@ -8,13 +8,15 @@
   var charts = [];
   var rankingBox = document.getElementById("ranking-chart");
   if (rankingBox && data.rows.length) {
-    var rows = data.rows.slice().reverse();  // the first rank at the top
+    var rows = data.rows.slice().reverse().map(function (r) {  // the first rank at the top
+      return { code: r.code, name: r.name, value: r.value !== undefined ? r.value : r.cases };
+    });
     rankingBox.style.height = Math.max(220, rows.length * 28 + 60) + "px";
     var ranking = echarts.init(rankingBox);
     ranking.setOption({
       animation: false,
       grid: { left: 8, right: 48, top: 10, bottom: 24, containLabel: true },
-      xAxis: { type: "value", max: data.figure === "composite" || data.rows.every(function (r) { return r.value === null || r.value <= 100; }) ? 100 : null },
+      xAxis: { type: "value", max: data.max || null },
       yAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { width: 110, overflow: "truncate" } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       series: [{ type: "bar", data: rows.map(function (r) { return r.value; }), label: { show: true, position: "right" },
@@ -22,6 +24,7 @@
     });
     ranking.on("click", function (params) {
       var row = rows[params.dataIndex];
+      if (!data.drill) { return; }
       if (data.figure === "composite") {
         var tr = document.querySelector('#ranking-table tr[data-code="' + row.code + '"]');
         if (tr) { tr.scrollIntoView({ block: "center" }); tr.classList.add("flash-row"); }
