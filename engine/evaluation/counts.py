@@ -118,12 +118,16 @@ def tally(facts: Facts, public: tuple[str, ...]) -> Entries:
     beats = {code: p.inspector_id for code, p in facts.places.items() if p.level == "grid" and p.inspector_id}
     for c in facts.cases.values():
         reasons = _case_reasons(c, w, public, event_cases)
+        if not reasons:
+            continue
+        regions = [entries[key] for key in _regions(c)]
+        department = entries[("department", c.department_code)] if c.department_code else None
         for count, reason in reasons.items():
             entry = Entry(c.id, reason)
-            for key in _regions(c):
-                entries[key][count].append(entry)
-            if c.department_code and count not in ("reported", "valid_reported"):
-                entries[("department", c.department_code)][count].append(entry)
+            for target in regions:
+                target[count].append(entry)
+            if department is not None and count not in ("reported", "valid_reported"):
+                department[count].append(entry)
         _inspector_case_entries(c, reasons, beats, facts, entries)
     _task_entries(facts, w, event_cases, entries)
     return entries

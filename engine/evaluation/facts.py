@@ -91,6 +91,19 @@ class Facts:
     departments: dict[str, str] = field(default_factory=dict)
     users: dict[int, tuple[str, str]] = field(default_factory=dict)  # id → (username, display name)
     holders: dict[str, set[int]] = field(default_factory=dict)  # position → user ids
+    _grids_under: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def grids_under(self, code: str) -> list[str]:
+        """The grid codes of a region (``city`` for all), from an index built once."""
+        if self._grids_under is None:
+            index: dict[str, list[str]] = {"city": []}
+            for p in self.places.values():
+                if p.level == "grid":
+                    index["city"].append(p.code)
+                    for length in (6, 9, 12, 14):
+                        index.setdefault(p.code[:length], []).append(p.code)
+            self._grids_under = index
+        return self._grids_under.get(code, [])
 
     def case_digests(self) -> dict[str, str]:
         """Case number → SHA-256 of that case's summary, stage tasks and counted timeline facts."""

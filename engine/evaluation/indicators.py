@@ -7,6 +7,7 @@ indicator weighs is a plan's business (``workflows/evaluation_plans.yaml``). Rat
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 REGION_TYPES = ("grid", "community", "street", "district", "city")
@@ -115,8 +116,9 @@ _INDICATORS = [
 INDICATORS = {i.key: i for i in _INDICATORS}
 
 
-def counts_of(group: str) -> list[Count]:
-    return [c for c in _COUNTS if group in c.groups]
+@functools.lru_cache(maxsize=16)
+def counts_of(group: str) -> tuple[Count, ...]:
+    return tuple(c for c in _COUNTS if group in c.groups)
 
 
 def indicators_of(group: str) -> list[Indicator]:

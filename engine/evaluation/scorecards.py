@@ -100,9 +100,7 @@ def _objects(facts: Facts, object_type: str, entries: counting.Entries) -> dict[
 
 
 def _grids_of(facts: Facts, object_type: str, code: str) -> list[str]:
-    if object_type == "city":
-        return [p.code for p in facts.places.values() if p.level == "grid"]
-    return [p.code for p in facts.places.values() if p.level == "grid" and p.code.startswith(code)]
+    return facts.grids_under("city" if object_type == "city" else code)
 
 
 def _score(w: Weighted, value: float | None) -> float | None:
@@ -132,8 +130,9 @@ def _grid_band_score(w: Weighted, facts: Facts, grids: list[str], entries: count
 
 def _row(facts: Facts, plan: Plan, object_type: str, code: str, name: str, entries: counting.Entries) -> Row:
     group = group_of(object_type)
-    mine = entries.get((object_type, code), {})
-    tallies = {c.key: len(mine.get(c.key, [])) for c in counts_of(group)}
+    mine = entries.get((object_type, code))
+    keys = [c.key for c in counts_of(group)]
+    tallies = {k: len(mine[k]) if k in mine else 0 for k in keys} if mine else dict.fromkeys(keys, 0)
     figures: dict[str, Figure] = {}
     weighted, weights, any_rate = 0.0, 0.0, False
     for w in plan.weights(group):
