@@ -20,6 +20,7 @@ def test_leader_reaches_the_cases_behind_a_districts_on_time_close_rate(browse, 
     assert "区" in page.inner_text("h1") and "2026-04" in page.inner_text("h1")
     assert page.locator("#ranking-chart canvas").count() == 1
     page.wait_for_selector("#trend-chart[data-state=ready]")
+    page.wait_for_selector("#map-chart[data-state=ready]")
     # 沙依巴克区 in April: c10 handled and closed on time, c8 still open (c7 suspended): 1/2
     row = page.locator('#ranking-table tr[data-code="650103"]')
     cell = row.locator('td[data-figure="on_time_close_rate"]')
@@ -49,5 +50,6 @@ def test_the_ranking_reads_on_a_phone(browse, deps, clock):
     assert page.locator("#ranking-chart canvas").bounding_box()["width"] <= PHONE["width"]
     assert "71.50" in page.inner_text("#ranking-table")
     page.wait_for_selector("#trend-chart[data-state=ready]")
+    page.wait_for_selector("#map-chart[data-state=ready]")
     browse.shot(page, "phone-evaluation-ranking")
     assert page.js_errors == []

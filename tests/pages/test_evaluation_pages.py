@@ -83,3 +83,11 @@ def test_decision_support_and_integrity_pages(pages, month):
     assert "热点" in html and "反复发生" in html and "EV0001" in html and "网格01" in html
     html = pages.get("/evaluation/integrity?period=2026-03").get_data(as_text=True)
     assert "多个案件重复使用的照片" in html and "处置后几分钟即核查" in html
+
+
+def test_the_district_map_has_each_outline_and_its_value(pages, month):
+    pages.login("leader")
+    m = pages.get("/evaluation/district/map.json?period=2026-03&figure=on_time_close_rate").get_json()
+    assert {f["properties"]["code"] for f in m["geojson"]["features"]} == {"650102", "650103"}
+    assert {v["code"]: v["value"] for v in m["values"]} == {"650102": 60.0, "650103": 0.0}
+    assert pages.get("/evaluation/grid/map.json?period=2026-03").status_code == 404

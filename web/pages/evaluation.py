@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.errors import Conflict, Invalid
-from engine.evaluation import decisions, integrity, publication, scorecards
+from engine.evaluation import decisions, integrity, maps, publication, scorecards
 from engine.evaluation.indicators import INDICATORS, OBJECT_TYPES, REGION_TYPES
 from engine.evaluation.periods import parse_period
 from engine.evaluation.plans import get_plan, load_plans
@@ -79,6 +79,8 @@ def ranking(object_type: str):  # type: ignore[no-untyped-def]
         {"code": r.code, "name": r.name, "value": r.composite if figure == "composite"
          else (r.indicators[figure].value if figure in r.indicators else None)}
         for r in rows if r.rank is not None][:40], "trend": trend,
+        "map": url_for("evaluation.figure_map", object_type=object_type, period=card.period, plan=plan,
+                       figure=figure) if object_type in maps.MAP_LEVELS else None,
         "max": 100 if figure == "composite" or (figure in INDICATORS and INDICATORS[figure].is_rate) else None,
         "drill": url_for("evaluation.drill", object_type=object_type, period=card.period, plan=plan)}
     shown = parse_period(card.period)
@@ -106,6 +108,15 @@ def trend(object_type: str):  # type: ignore[no-untyped-def]
     (six periods of facts take longer than one)."""
     period, plan = _args()
     return jsonify(scorecards.trend(deps(), actor(), object_type, period, plan))
+
+
+@bp.get("/<object_type>/map.json")
+@login_required(*CENTRE)
+def figure_map(object_type: str):  # type: ignore[no-untyped-def]
+    """Outlines and values for the choropleth of districts or streets."""
+    period, plan = _args()
+    return jsonify(maps.figure_map(deps(), actor(), object_type, period, plan, request.args.get("figure") or
+                                   "composite"))
 
 
 @bp.get("/<object_type>/drill")

@@ -56,6 +56,41 @@
       .then(drawTrend)
       .catch(function () { trendBox.dataset.state = "failed"; });
   }
+  var mapBox = document.getElementById("map-chart");
+  function drawMap(m) {
+    mapBox.style.height = "320px";
+    var name = "szcg-" + Date.now();
+    echarts.registerMap(name, m.geojson);
+    var map = echarts.init(mapBox);
+    var values = m.values.filter(function (v) { return v.value !== null; }).map(function (v) {
+      return { name: v.code, value: v.value, label: v.name };
+    });
+    map.setOption({
+      animation: false,
+      tooltip: { trigger: "item", formatter: function (p) {
+        var v = m.values.filter(function (x) { return x.code === p.name; })[0];
+        return (v ? v.name : p.name) + ": " + (p.value === undefined || isNaN(p.value) ? "—" : p.value);
+      } },
+      visualMap: { min: 0, max: data.max || Math.max.apply(null, values.map(function (v) { return v.value; }).concat([1])),
+                   left: 0, bottom: 0, calculable: true, inRange: { color: ["#b3261e", "#f6c244", "#137333"] } },
+      series: [{ type: "map", map: name, nameProperty: "code", roam: true, data: values,
+                 label: { show: true, formatter: function (p) {
+                   var v = m.values.filter(function (x) { return x.code === p.name; })[0];
+                   return v ? v.name : ""; } } }]
+    });
+    map.on("click", function (p) {
+      if (!data.drill || data.figure === "composite") { return; }
+      window.location = data.drill + "&code=" + encodeURIComponent(p.name) + "&figure=" + encodeURIComponent(data.figure);
+    });
+    charts.push(map);
+    mapBox.dataset.state = "ready";
+  }
+  if (mapBox && data.map) {
+    fetch(data.map, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(drawMap)
+      .catch(function () { mapBox.dataset.state = "failed"; });
+  }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   document.body.dataset.charts = "ready";  // the ranking; the trend follows on its own
 }());
