@@ -92,3 +92,25 @@ def recurrences(deps: Deps, actor: Actor, period: str) -> list[dict[str, Any]]:
                           "departments": sorted({c.department_code for c in best if c.department_code})})
     found.sort(key=lambda f: (-f["count"], f["code"], f["category_code"]))
     return found
+
+
+def distribution(deps: Deps, actor: Actor, period: str) -> dict[str, Any]:
+    """The period's reported cases (voided ones included: they are part of the workload) by class,
+    by source and by the stage they are at now."""
+    districts = visible_districts(actor)
+    parsed = parse_period(period)
+    with deps.uow() as uow:
+        query = (select(Case.category_code, Case.source, Case.status)
+                 .where(Case.reported_at >= parsed.start, Case.reported_at < parsed.end))
+        if districts is not None:
+            query = query.where(Case.district_code.in_(sorted(districts)))
+        rows = list(uow.session.execute(query))
+        _places, classes = _names(uow.session)
+
+    def ranked(counter: Counter[str], names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        return [{"code": code, "name": (names or {}).get(code, code), "cases": n} for code, n in counter.most_common()]
+
+    return {"period": parsed.name, "total": len(rows),
+            "by_class": ranked(Counter(r.category_code for r in rows), classes),
+            "by_source": ranked(Counter(r.source for r in rows)),
+            "by_stage": ranked(Counter(r.status for r in rows))}

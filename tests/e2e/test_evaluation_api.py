@@ -71,3 +71,12 @@ def test_decision_support_and_integrity_over_the_api(api, month):
     signals = api.get("/api/v1/evaluation/integrity?period=2026-03", "leader").get_json()
     assert set(signals) == {"period", "photo_reused", "report_swing", "quick_check"}
     assert api.get("/api/v1/evaluation/integrity?period=2026-03", "dispatcher_650102").status_code == 403
+
+
+def test_distribution_by_class_source_and_stage(api, month):
+    spread = api.get("/api/v1/evaluation/distribution?period=2026-03", "leader").get_json()
+    assert spread["total"] == 11  # every report of March, the voided c5 and c11 included (c6 is February's)
+    assert {d["code"]: d["cases"] for d in spread["by_source"]} == {"inspector": 7, "citizen": 3, "hotline": 1}
+    assert {d["code"]: d["cases"] for d in spread["by_stage"]} == {"closed": 5, "handle": 2, "void": 2,
+                                                                   "suspended": 1, "verify": 1}
+    assert spread["by_class"] == [{"code": "20102", "name": "暴露垃圾", "cases": 11}]

@@ -80,3 +80,9 @@ def evaluation_recurrences():  # type: ignore[no-untyped-def]
 def evaluation_integrity():  # type: ignore[no-untyped-def]
     """Integrity signals with their evidence, for the supervision centre to review."""
     return jsonify(integrity.signals(deps(), actor(), _period()))
+
+
+@bp.get("/evaluation/distribution")
+def evaluation_distribution():  # type: ignore[no-untyped-def]
+    """The period's cases by class, source and stage."""
+    return jsonify(decisions.distribution(deps(), actor(), _period()))
