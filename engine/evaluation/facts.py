@@ -11,9 +11,9 @@ snapshot can tell later whether the facts under it changed.
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -92,6 +92,9 @@ class Facts:
     users: dict[int, tuple[str, str]] = field(default_factory=dict)  # id → (username, display name)
     holders: dict[str, set[int]] = field(default_factory=dict)  # position → user ids
     _grids_under: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _digests: dict[str, str] | None = field(default=None, repr=False, compare=False)
+    _digest: str | None = field(default=None, repr=False, compare=False)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # figures derived once
 
     def grids_under(self, code: str) -> list[str]:
         """The grid codes of a region (``city`` for all), from an index built once."""
@@ -106,7 +109,10 @@ class Facts:
         return self._grids_under.get(code, [])
 
     def case_digests(self) -> dict[str, str]:
-        """Case number → SHA-256 of that case's summary, stage tasks and counted timeline facts."""
+        """Case number → SHA-256 of that case's summary, stage tasks and counted timeline facts
+        (computed once per set of facts: hashing a month of a big city takes seconds)."""
+        if self._digests is not None:
+            return self._digests
         tasks: dict[int, list[TaskFact]] = {}
         for t in self.tasks:
             tasks.setdefault(t.case_id, []).append(t)
@@ -114,15 +120,20 @@ class Facts:
         for e in self.events:
             events.setdefault(e.case_id, []).append(e)
         out = {}
+        # repr of frozen dataclasses of plain values (ints, strings, UTC datetimes) is deterministic
+        # and several times cheaper than JSON of asdict().
         for case in self.cases.values():
-            rows = [asdict(case), *(asdict(t) for t in sorted(tasks.get(case.id, []), key=lambda t: t.id)),
-                    *(asdict(e) for e in sorted(events.get(case.id, []), key=lambda e: (e.action, e.at)))]
-            out[case.case_no] = hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest()
+            text = repr((case, sorted(tasks.get(case.id, []), key=lambda t: t.id),
+                         sorted(events.get(case.id, []), key=lambda e: (e.action, e.at))))
+            out[case.case_no] = hashlib.sha256(text.encode()).hexdigest()
+        self._digests = out
         return out
 
     def digest(self) -> str:
         """SHA-256 of every case's digest (reference data — places, people — is named, not hashed)."""
-        return hashlib.sha256(json.dumps(sorted(self.case_digests().items())).encode()).hexdigest()
+        if self._digest is None:
+            self._digest = hashlib.sha256(repr(sorted(self.case_digests().items())).encode()).hexdigest()
+        return self._digest
 
 
 def _in(column, start: datetime, end: datetime):  # type: ignore[no-untyped-def]

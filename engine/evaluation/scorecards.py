@@ -23,7 +23,6 @@ from engine.evaluation.indicators import (
     COUNTS,
     INDICATORS,
     OBJECT_TYPES,
-    POSITION_TYPES,
     REASONS,
     REGION_TYPES,
     counts_of,
@@ -117,15 +116,20 @@ def _score(w: Weighted, value: float | None) -> float | None:
 
 def _grid_band_score(w: Weighted, facts: Facts, grids: list[str], entries: counting.Entries,
                      count: str) -> float | None:
-    """Per-grid thresholds (立案数 per grid, by its area class): a region scores its grids' mean."""
+    """Per-grid thresholds (立案数 per grid, by its area class): a region scores its grids' mean.
+    Each grid's score is computed once per set of facts and plan entry."""
     if not grids:
         return None
-    by_class = w.score["bands_by_area_class"]
-    total = 0.0
-    for grid in grids:
-        bands = by_class.get(facts.places[grid].area_class or "", by_class["default"])
-        total += band_score(bands, len(entries.get(("grid", grid), {}).get(count, [])))
-    return _r(total / len(grids))
+    key = ("grid_band", count, repr(w.score), id(entries))
+    scores: dict[str, float] | None = facts.memo.get(key)
+    if scores is None:
+        by_class = w.score["bands_by_area_class"]
+        scores = {}
+        for grid in facts.grids_under("city"):
+            bands = by_class.get(facts.places[grid].area_class or "", by_class["default"])
+            scores[grid] = band_score(bands, len(entries.get(("grid", grid), {}).get(count, [])))
+        facts.memo[key] = scores
+    return _r(sum(scores[g] for g in grids) / len(grids))
 
 
 def _row(facts: Facts, plan: Plan, object_type: str, code: str, name: str, entries: counting.Entries) -> Row:
@@ -266,8 +270,9 @@ def drill_entries(all_entries: counting.Entries, object_type: str, code: str, fi
 
 
 def drill(deps: Deps, actor: Actor, object_type: str, code: str, figure: str, period: str,
-          plan: str | None = None) -> dict[str, Any]:
-    """The cases a figure of one object counted, each with why it counted (on time or not).
+          plan: str | None = None, *, offset: int = 0, limit: int = 200) -> dict[str, Any]:
+    """The cases a figure of one object counted, each with why it counted (on time or not): the
+    ones not counted first, then by case number, a page of ``limit`` from ``offset``.
 
     :raises NotFound: unknown type, figure or plan. :raises Forbidden: not allowed to see it.
     """
@@ -279,8 +284,10 @@ def drill(deps: Deps, actor: Actor, object_type: str, code: str, figure: str, pe
         raise Invalid("name the object", fields={"code": "required"})
     chosen, parsed = get_plan(plan), parse_period(period)
     facts, entries = tallied(deps, parsed, chosen)
+    found = drill_entries(entries, object_type, code, figure)
+    found.sort(key=lambda e: (e[1], facts.cases[e[0]].case_no))
     rows = []
-    for case_id, counted, reason in drill_entries(entries, object_type, code, figure):
+    for case_id, counted, reason in found[offset:offset + limit]:
         c = facts.cases[case_id]
         rows.append({"case_no": c.case_no, "counted": counted, "reason": reason,
                      "reason_text": REASONS.get(reason, reason), "status": c.status,
@@ -289,13 +296,10 @@ def drill(deps: Deps, actor: Actor, object_type: str, code: str, figure: str, pe
                      "reported_at": isoformat(c.reported_at), "filed_at": isoformat(c.filed_at),
                      "handled_at": isoformat(c.handled_at), "closed_at": isoformat(c.closed_at),
                      "deadline_at": isoformat(c.deadline_at), "extensions": c.extension_count})
-    rows.sort(key=lambda r: (r["counted"], r["case_no"]))
     label = INDICATORS[figure].label if figure in INDICATORS else COUNTS[figure].label
     return {"object_type": object_type, "code": code, "figure": figure, "label": label, "period": parsed.name,
-            "plan": chosen.key, "cases": rows, "counted": sum(1 for r in rows if r["counted"]), "total": len(rows)}
-
-
-__all__ = ["POSITION_TYPES", "Row", "Scorecard", "build", "drill", "scorecard"]
+            "plan": chosen.key, "cases": rows, "counted": sum(1 for e in found if e[1]), "total": len(found),
+            "offset": offset, "limit": limit}
 
 
 def trend(deps: Deps, actor: Actor, object_type: str, period: str, plan: str | None = None,

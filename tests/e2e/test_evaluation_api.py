@@ -80,3 +80,11 @@ def test_distribution_by_class_source_and_stage(api, month):
     assert {d["code"]: d["cases"] for d in spread["by_stage"]} == {"closed": 5, "handle": 2, "void": 2,
                                                                    "suspended": 1, "verify": 1}
     assert spread["by_class"] == [{"code": "20102", "name": "暴露垃圾", "cases": 11}]
+
+
+def test_a_drill_down_comes_a_page_at_a_time(api, month):
+    url = "/api/v1/evaluation/district/drill?period=2026-03&code=650102&figure=to_close&limit=2"
+    first = api.get(url, "leader").get_json()
+    second = api.get(url + "&offset=2", "leader").get_json()
+    assert (first["total"], len(first["cases"]), len(second["cases"])) == (5, 2, 2)
+    assert not {c["case_no"] for c in first["cases"]} & {c["case_no"] for c in second["cases"]}

@@ -7,7 +7,7 @@ from flask import jsonify, request
 from engine.errors import BadRequest
 from engine.evaluation import decisions, integrity, publication, scorecards
 from engine.evaluation.plans import load_plans
-from web.api.common import actor, bp, deps, json_body
+from web.api.common import actor, bp, deps, int_arg, json_body
 
 
 def _period() -> str:
@@ -34,7 +34,8 @@ def evaluation_drill(object_type: str):  # type: ignore[no-untyped-def]
     """The cases one figure of one object counted (``code``, ``figure``), each with its reason."""
     args = request.args
     return jsonify(scorecards.drill(deps(), actor(), object_type, args.get("code", ""), args.get("figure", ""),
-                                    _period(), args.get("plan")))
+                                    _period(), args.get("plan"), offset=int_arg("offset", 0, 0, 10_000_000),
+                                    limit=int_arg("limit", 200, 1, 1000)))
 
 
 @bp.get("/evaluation/publications")

@@ -125,8 +125,10 @@ def figure_map(object_type: str):  # type: ignore[no-untyped-def]
 def drill(object_type: str):  # type: ignore[no-untyped-def]
     """The cases one figure of one object counted, each with why it counted (on time or not)."""
     period, plan = _args()
+    offset = request.args.get("offset", "0")
     result = scorecards.drill(deps(), actor(), object_type, request.args.get("code", ""),
-                              request.args.get("figure", ""), period, plan)
+                              request.args.get("figure", ""), period, plan,
+                              offset=int(offset) if offset.isdigit() else 0)
     return render_template("evaluation/drill.html", result=result, object_type=object_type,
                            object_labels=OBJECT_LABELS, plan=plan)
 
