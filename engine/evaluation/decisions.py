@@ -114,3 +114,41 @@ def distribution(deps: Deps, actor: Actor, period: str) -> dict[str, Any]:
             "by_class": ranked(Counter(r.category_code for r in rows), classes),
             "by_source": ranked(Counter(r.source for r in rows)),
             "by_stage": ranked(Counter(r.status for r in rows))}
+
+
+def anomalies(deps: Deps, actor: Actor, period: str) -> list[dict[str, Any]]:
+    """Classes whose count in a district left their usual range: the period against the mean and
+    standard deviation of the ``anomaly_baseline_periods`` equal periods before (week over week for
+    a week, month over month for a month), flagged beyond ``anomaly_z`` deviations and
+    ``anomaly_min_change`` cases; with the same period a year before, for seasonal classes."""
+    districts = visible_districts(actor)
+    config, current = thresholds(deps), parse_period(period)
+    before, p = [], current
+    for _ in range(int(config["anomaly_baseline_periods"])):
+        p = p.previous()
+        before.insert(0, p)
+    year_ago = current.shifted_years(-1)
+    with deps.uow() as uow:
+        def counts(q: Any) -> Counter[tuple[str, str]]:
+            return Counter((r.district_code, r.category_code) for r in _cases(uow.session, q.start, q.end, districts))
+
+        now, history, last_year = counts(current), [counts(q) for q in before], counts(year_ago)
+        places, classes = _names(uow.session)
+    found = []
+    for key in sorted(set(now).union(*history)):
+        series = [h.get(key, 0) for h in history]
+        mean = sum(series) / len(series)
+        spread = (sum((x - mean) ** 2 for x in series) / len(series)) ** 0.5
+        value = now.get(key, 0)
+        if abs(value - mean) < int(config["anomaly_min_change"]):
+            continue
+        z = (value - mean) / spread if spread else float("inf")
+        if abs(z) >= float(config["anomaly_z"]):
+            district, category = key
+            found.append({"district_code": district, "district_name": places.get(district, district),
+                          "category_code": category, "category_name": classes.get(category, category),
+                          "cases": value, "mean": round(mean, 2), "z": None if spread == 0 else round(z, 2),
+                          "direction": "up" if value > mean else "down", "year_ago": last_year.get(key, 0),
+                          "history": [{"period": q.name, "cases": n} for q, n in zip(before, series, strict=True)]})
+    found.sort(key=lambda f: (-abs(f["cases"] - f["mean"]), f["district_code"], f["category_code"]))
+    return found

@@ -44,6 +44,16 @@ class Period:
         running — what happened at this very instant is already in."""
         return min(self.end, now + timedelta(microseconds=1))
 
+    def shifted_years(self, years: int) -> Period:
+        """The same period ``years`` later (earlier when negative): last winter's month for this one's."""
+        if self.kind in ("month", "quarter", "year", "week"):
+            try:
+                return parse_period(f"{int(self.name[:4]) + years:04d}{self.name[4:]}")
+            except Invalid:  # week 53 of a year that has 52
+                return parse_period(f"{int(self.name[:4]) + years:04d}-W52")
+        first = _same_day(self.first_day, years)
+        return _range(first, first + (self.last_day - self.first_day), self.kind)
+
     def previous(self) -> Period:
         """The period of the same kind just before (a range: as many days before)."""
         if self.kind == "month":
@@ -57,6 +67,13 @@ class Period:
         length = (self.last_day - self.first_day).days + 1
         first = self.first_day - timedelta(days=length)
         return _range(first, self.first_day - timedelta(days=1), self.kind)
+
+
+def _same_day(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def _instant(day: date) -> datetime:

@@ -116,3 +116,24 @@ def test_checks_minutes_after_handling_by_the_same_inspector(deps):
 def test_signals_are_for_the_city_centre(deps):
     with pytest.raises(Forbidden):
         integrity.signals(deps, actor(deps, "dispatcher_650102"), FEB)
+
+
+def test_a_class_far_outside_its_usual_range_in_a_district(deps):
+    # 天山区 暴露垃圾: 1 a week for eight weeks, then 9 — flagged; 井盖 steady at 2 a week — not flagged.
+    weeks = [f"2026-W{w:02d}" for w in range(1, 10)]
+    from engine.evaluation.periods import parse_period
+
+    for i, week in enumerate(weeks):
+        monday = parse_period(week).first_day
+        garbage = 9 if week == weeks[-1] else 1
+        for n in range(garbage):
+            reported(f"A{i}-{n}", datetime(monday.year, monday.month, monday.day, 9 + n % 8, tzinfo=BEIJING),
+                     deps=deps)
+        for n in range(2):
+            reported(f"M{i}-{n}", datetime(monday.year, monday.month, monday.day, 10, tzinfo=BEIJING), G + "02",
+                     deps=deps, category="10101")
+    found = decisions.anomalies(deps, actor(deps, "leader"), weeks[-1])
+    assert [(f["district_code"], f["category_code"], f["cases"], f["mean"], f["direction"]) for f in found] == [
+        ("650102", "20102", 9, 1.0, "up")]
+    assert [h["cases"] for h in found[0]["history"]] == [1] * 8 and found[0]["year_ago"] == 0
+    assert decisions.anomalies(deps, actor(deps, "leader"), weeks[-2]) == []  # an ordinary week

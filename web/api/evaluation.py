@@ -87,3 +87,9 @@ def evaluation_integrity():  # type: ignore[no-untyped-def]
 def evaluation_distribution():  # type: ignore[no-untyped-def]
     """The period's cases by class, source and stage."""
     return jsonify(decisions.distribution(deps(), actor(), _period()))
+
+
+@bp.get("/evaluation/anomalies")
+def evaluation_anomalies():  # type: ignore[no-untyped-def]
+    """Classes far outside their usual range per district (against the previous periods and last year)."""
+    return jsonify(anomalies=decisions.anomalies(deps(), actor(), _period()))

@@ -53,7 +53,8 @@ def decision_support():  # type: ignore[no-untyped-def]
     hot = decisions.hot_spots(deps(), actor(), period, level)
     return render_template("evaluation/decisions.html", hot=hot, period=hot["period"], level=hot["level"],
                            recurrences=decisions.recurrences(deps(), actor(), period),
-                           spread=decisions.distribution(deps(), actor(), period))
+                           spread=decisions.distribution(deps(), actor(), period),
+                           anomalies=decisions.anomalies(deps(), actor(), period))
 
 
 @bp.get("/integrity")

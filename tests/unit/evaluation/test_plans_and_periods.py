@@ -83,3 +83,11 @@ def test_malformed_periods_name_the_field(text):
     with pytest.raises(Invalid) as refused:
         parse_period(text)
     assert refused.value.fields == {"period": "invalid"}
+
+
+@pytest.mark.parametrize("text, year_ago", [("2026-02", "2025-02"), ("2026-Q1", "2025-Q1"), ("2026", "2025"),
+                                            ("2026-W20", "2025-W20"), ("2026-W53", "2025-W52"),
+                                            ("2028-02-29", "2027-02-28"),
+                                            ("2026-05-01..2026-05-03", "2025-05-01..2025-05-03")])
+def test_the_same_period_a_year_before(text, year_ago):
+    assert parse_period(text).shifted_years(-1).name == year_ago
