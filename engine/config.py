@@ -87,7 +87,7 @@ SCHEMA: dict[str, Any] = {
             "required": ["recurrence_window_days", "recurrence_min_cases", "hotspot_top", "report_baseline_periods",
                          "report_min_baseline", "report_collapse_ratio", "report_surge_ratio",
                          "quick_check_minutes", "quick_check_min_cases", "anomaly_baseline_periods",
-                         "anomaly_min_change", "anomaly_z"],
+                         "anomaly_min_change", "anomaly_z", "bunch_last_days", "bunch_min_reports", "bunch_share"],
             "properties": {
                 "recurrence_window_days": {"type": "integer", "minimum": 1},
                 "recurrence_min_cases": {"type": "integer", "minimum": 2},
@@ -101,6 +101,9 @@ SCHEMA: dict[str, Any] = {
                 "anomaly_baseline_periods": {"type": "integer", "minimum": 2},
                 "anomaly_min_change": {"type": "integer", "minimum": 1},
                 "anomaly_z": {"type": "number", "exclusiveMinimum": 0},
+                "bunch_last_days": {"type": "integer", "minimum": 1},
+                "bunch_min_reports": {"type": "integer", "minimum": 1},
+                "bunch_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
             },
         },
     },

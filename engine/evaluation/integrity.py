@@ -6,12 +6,14 @@ automatic penalties. Each signal's definition is in docs/EVALUATION.md, its thre
 * ``report_swing`` — an inspector's reports in the period collapsing below, or surging above,
   their own mean of the previous equal periods (possible under-reporting or padding);
 * ``quick_check`` — checks completed within minutes of the department reporting the case
-  handled, several by the same inspector (possible staged verification).
+  handled, several by the same inspector (possible staged verification);
+* ``bunched_reports`` — most of an inspector's reports of the period made in its last days.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -93,6 +95,29 @@ def quick_check(session: Any, period: Period, config: dict[str, Any]) -> list[di
             for who, found in sorted(by_user.items()) if len(found) >= int(config["quick_check_min_cases"])]
 
 
+def bunched_reports(session: Any, period: Period, config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Inspectors whose reports of the period came mostly in its last days (filling a quota?)."""
+    days = int(config["bunch_last_days"])
+    tail_start = period.end - timedelta(days=days)
+    rows = session.execute(select(User.username, Case.reported_at).join(User, User.id == Case.reporter_id)
+                           .where(Case.source == "inspector", Case.reported_at >= period.start,
+                                  Case.reported_at < period.end))
+    total: dict[str, int] = defaultdict(int)
+    late: dict[str, int] = defaultdict(int)
+    for who, at in rows:
+        total[who] += 1
+        late[who] += at >= tail_start
+    length = (period.last_day - period.first_day).days + 1
+    found = []
+    for who in sorted(total):
+        share = late[who] / total[who]
+        if total[who] >= int(config["bunch_min_reports"]) and days < length and share >= float(config["bunch_share"]):
+            found.append({"signal": "bunched_reports", "inspector": who, "reports": total[who],
+                          "in_last_days": late[who], "last_days": days, "share": round(100 * share, 2),
+                          "expected_share": round(100 * days / length, 2)})
+    return found
+
+
 def signals(deps: Deps, actor: Actor, period: str) -> dict[str, Any]:
     """Every integrity signal of the period with its evidence (city-wide centre roles only)."""
     if visible_districts(actor) is not None:
@@ -101,4 +126,5 @@ def signals(deps: Deps, actor: Actor, period: str) -> dict[str, Any]:
     with deps.uow() as uow:
         s = uow.session
         return {"period": parsed.name, "photo_reused": photo_reused(s, parsed),
-                "report_swing": report_swing(s, parsed, config), "quick_check": quick_check(s, parsed, config)}
+                "report_swing": report_swing(s, parsed, config), "quick_check": quick_check(s, parsed, config),
+                "bunched_reports": bunched_reports(s, parsed, config)}

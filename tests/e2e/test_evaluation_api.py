@@ -69,7 +69,7 @@ def test_decision_support_and_integrity_over_the_api(api, month):
     assert api.get("/api/v1/evaluation/recurrences?period=2026-03", "leader").get_json()["recurrences"][0][
         "cases"] == ["EV0001", "EV0002", "EV0009"]  # G01 暴露垃圾: three in 30 days
     signals = api.get("/api/v1/evaluation/integrity?period=2026-03", "leader").get_json()
-    assert set(signals) == {"period", "photo_reused", "report_swing", "quick_check"}
+    assert set(signals) == {"period", "photo_reused", "report_swing", "quick_check", "bunched_reports"}
     assert api.get("/api/v1/evaluation/integrity?period=2026-03", "dispatcher_650102").status_code == 403
 
 

@@ -137,3 +137,14 @@ def test_a_class_far_outside_its_usual_range_in_a_district(deps):
         ("650102", "20102", 9, 1.0, "up")]
     assert [h["cases"] for h in found[0]["history"]] == [1] * 8 and found[0]["year_ago"] == 0
     assert decisions.anomalies(deps, actor(deps, "leader"), weeks[-2]) == []  # an ordinary week
+
+
+def test_reports_bunched_just_before_the_period_ends(deps):
+    a, b = "inspector_650102_01", "inspector_650103_01"
+    for n in range(10):  # a: 8 of 10 in the last two days of February — fires
+        reported(f"B-a-{n}", day(2, 27 if n < 8 else 3 + n), deps=deps, source="inspector", by=a)
+    for n in range(10):  # b: spread over the month — does not
+        reported(f"B-b-{n}", day(2, 1 + 2 * n), deps=deps, source="inspector", by=b)
+    found = integrity.signals(deps, actor(deps, "leader"), FEB)["bunched_reports"]
+    assert [(f["inspector"], f["reports"], f["in_last_days"], f["share"]) for f in found] == [(a, 10, 8, 80.0)]
+    assert found[0]["expected_share"] == 7.14  # 2 of 28 days

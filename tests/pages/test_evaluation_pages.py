@@ -91,3 +91,18 @@ def test_the_district_map_has_each_outline_and_its_value(pages, month):
     assert {f["properties"]["code"] for f in m["geojson"]["features"]} == {"650102", "650103"}
     assert {v["code"]: v["value"] for v in m["values"]} == {"650102": 60.0, "650103": 0.0}
     assert pages.get("/evaluation/grid/map.json?period=2026-03").status_code == 404
+
+
+def test_the_integrity_page_shows_a_signal_with_its_evidence(pages, month, deps):
+    from datetime import datetime
+
+    from engine.time.clock import BEIJING
+    from tests.evaluation_data import add_case
+
+    for n in range(10):  # ten reports on the last day of March
+        add_case(deps, f"LATE-{n}", grid="65010200100101", source="inspector", by="inspector_650102_01",
+                 status="register", reported=datetime(2026, 3, 31, 9, n, tzinfo=BEIJING))
+    pages.login("leader")
+    html = pages.get("/evaluation/integrity?period=2026-03").get_data(as_text=True)
+    # with c1 c3 c5 c9 earlier in March: 10 of 14 in the last two of 31 days
+    assert "inspector_650102_01" in html and "14 件上报中 10 件在最后 2 天（71.43%，按天数应为 6.45%）" in html
