@@ -10,7 +10,6 @@ as its cases' facts do not change.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -99,11 +98,6 @@ def _case_reasons(c: CaseFact, w: _Window, public: tuple[str, ...], event_cases:
     return out
 
 
-def _regions(c: CaseFact) -> Iterator[tuple[str, str]]:
-    yield from (("grid", c.grid_code), ("community", c.community_code), ("street", c.street_code),
-                ("district", c.district_code), ("city", "city"))
-
-
 def _task_verdict(t: TaskFact) -> str:
     return _in_time(t.completed_at, t.due_at)
 
@@ -120,17 +114,29 @@ def tally(facts: Facts, public: tuple[str, ...]) -> Entries:
         reasons = _case_reasons(c, w, public, event_cases)
         if not reasons:
             continue
-        regions = [entries[key] for key in _regions(c)]
+        grid = entries[("grid", c.grid_code)]
         department = entries[("department", c.department_code)] if c.department_code else None
         for count, reason in reasons.items():
             entry = Entry(c.id, reason)
-            for target in regions:
-                target[count].append(entry)
+            grid[count].append(entry)
             if department is not None and count not in ("reported", "valid_reported"):
                 department[count].append(entry)
         _inspector_case_entries(c, reasons, beats, facts, entries)
+    _roll_up(entries)
     _task_entries(facts, w, event_cases, entries)
     return entries
+
+
+def _roll_up(entries: Entries) -> None:
+    """A region's entries are its grids' (a case counts where it is): gathered grid by grid with
+    list.extend, several times cheaper than appending each case to five levels."""
+    for (kind, code), counts in list(entries.items()):
+        if kind != "grid":
+            continue
+        for key in (("community", code[:12]), ("street", code[:9]), ("district", code[:6]), ("city", "city")):
+            target = entries[key]
+            for count, found in counts.items():
+                target[count].extend(found)
 
 
 def _inspector_case_entries(c: CaseFact, reasons: dict[str, str], beats: dict[str, int], facts: Facts,

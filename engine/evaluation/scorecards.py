@@ -133,8 +133,22 @@ def _grid_band_score(w: Weighted, facts: Facts, grids: list[str], entries: count
 
 
 def _row(facts: Facts, plan: Plan, object_type: str, code: str, name: str, entries: counting.Entries) -> Row:
-    group = group_of(object_type)
     mine = entries.get((object_type, code))
+    if mine is None and object_type == "grid":
+        # Most of a city's grids have nothing in a month: their figures differ only by area class.
+        key = ("empty_grid", plan.digest, facts.places[code].area_class, id(entries))
+        blank = facts.memo.get(key)
+        if blank is None:
+            blank = facts.memo[key] = _figures(facts, plan, object_type, code, name, entries, None)
+        return Row(object_type, code, name, *blank)
+    return Row(object_type, code, name, *_figures(facts, plan, object_type, code, name, entries, mine))
+
+
+def _figures(facts: Facts, plan: Plan, object_type: str, code: str, name: str, entries: counting.Entries,
+             mine: dict[str, list[counting.Entry]] | None
+             ) -> tuple[dict[str, int], dict[str, Figure], float | None, str | None, None]:
+    """Counts, figures, composite, grade (and no rank yet) of one object."""
+    group = group_of(object_type)
     keys = [c.key for c in counts_of(group)]
     tallies = {k: len(mine[k]) if k in mine else 0 for k in keys} if mine else dict.fromkeys(keys, 0)
     figures: dict[str, Figure] = {}
@@ -160,8 +174,7 @@ def _row(facts: Facts, plan: Plan, object_type: str, code: str, name: str, entri
         if score is not None:
             weighted, weights = weighted + w.weight * score, weights + w.weight
     composite = _r(weighted / weights) if any_rate and weights else None
-    return Row(object_type, code, name, tallies, figures, composite,
-               plan.grade(composite) if composite is not None else None, None)
+    return tallies, figures, composite, plan.grade(composite) if composite is not None else None, None
 
 
 def _ranked(rows: list[Row]) -> list[Row]:
