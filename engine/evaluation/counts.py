@@ -200,7 +200,8 @@ def _task_entries(facts: Facts, w: _Window, event_cases: dict[str, set[int]], en
             _add(entries, "shift_leader", who, "close_decisions", t, verdict)
             if on_time:
                 _add(entries, "shift_leader", who, "closed_on_time_task", t, verdict)
-        elif t.stage == "dispatch":
+        elif t.stage == "dispatch" and not any(o.stage == "approve_void" and o.created_at == t.completed_at
+                                               for o in by_case[t.case_id]):  # a request to void is no dispatch
             _add(entries, "dispatcher", who, "dispatched", t, verdict)
             if on_time:
                 _add(entries, "dispatcher", who, "dispatched_on_time", t, verdict)

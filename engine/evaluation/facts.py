@@ -22,7 +22,8 @@ from engine.evaluation.periods import Period
 from engine.store.models import Case, CaseEvent, Department, Place, Task, User, UserRole
 
 # Stages whose tasks the positions are scored on (the lanes' own work).
-POSITION_STAGES = ("register", "verify", "file", "dispatch", "check", "close")
+# approve_void tells a dispatcher's request to void (作废申请) from a dispatch.
+POSITION_STAGES = ("register", "verify", "file", "dispatch", "check", "close", "approve_void")
 # Timeline facts counted per case (once per case with at least one in the period).
 EVENT_ACTIONS = ("rework", "suspension", "extension", "return", "self_handled")
 _CHUNK = 500

@@ -188,3 +188,21 @@ def test_cases_the_engine_ran_are_counted_from_its_own_facts(deps):
     assert card(deps, "shift_leader")["shift_leader"].counts["close_decisions"] == 1
     inspector = card(deps, "inspector")["inspector_650102_01"]
     assert (inspector.counts["reported"], inspector.counts["valid_reported"], inspector.counts["to_check"]) == (2, 1, 1)
+
+
+def test_a_dispatchers_request_to_void_is_not_a_dispatch(deps, clock):
+    from tests.factories import MANHOLE, act, open_task, report
+
+    case = report(deps, category=MANHOLE)  # a city-level class: the city command centre dispatches it
+    act(deps, case.case_no, "register", {"decision": "file"})
+    act(deps, case.case_no, "file", {"decision": "file"})
+    act(deps, case.case_no, "dispatch", {"decision": "void", "void_reason": "不属于城管职责"})
+    assert open_task(deps, case.case_no).stage == "approve_void"
+    dispatcher = card(deps, "dispatcher")["dispatcher"]
+    assert dispatcher.counts["dispatched"] == 0 and dispatcher.composite is None
+    clock.advance(minutes=5)
+    act(deps, case.case_no, "approve_void", {"approved": False})  # refused: back to dispatch, then dispatched
+    clock.advance(minutes=5)
+    act(deps, case.case_no, "dispatch", {"decision": "dispatch", "department_code": "water"})
+    scorecards._cache.clear()  # the minute's cache: the facts changed
+    assert card(deps, "dispatcher")["dispatcher"].counts["dispatched"] == 1
