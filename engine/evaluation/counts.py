@@ -185,6 +185,8 @@ def _task_entries(facts: Facts, w: _Window, event_cases: dict[str, set[int]], en
         if not done or not who:
             continue
         if t.stage == "register":
+            if case is not None and case.voided_at is not None and case.voided_at <= (t.completed_at or case.voided_at):
+                continue  # not accepted: voided at registration (不予受理)
             _add(entries, "operator", who, "accepted", t, verdict)
             if any(o.stage == "verify" for o in by_case[t.case_id]):
                 _add(entries, "operator", who, "to_verify_dispatch", t, verdict)

@@ -186,6 +186,7 @@ def test_cases_the_engine_ran_are_counted_from_its_own_facts(deps):
     assert card(deps, "department")["sanitation_650102"].counts["handled_on_time"] == 1
     assert card(deps, "dispatcher")["dispatcher_650102"].counts["dispatched"] == 1  # its sub-centre
     assert card(deps, "shift_leader")["shift_leader"].counts["close_decisions"] == 1
+    assert card(deps, "operator")["operator"].counts["accepted"] == 1  # the voided report was not accepted
     inspector = card(deps, "inspector")["inspector_650102_01"]
     assert (inspector.counts["reported"], inspector.counts["valid_reported"], inspector.counts["to_check"]) == (2, 1, 1)
 
