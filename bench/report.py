@@ -50,6 +50,12 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         for key, label in READS:
             p95 = _get(data, "reads", key, "p95_ms")
             add(f"{backend}: {label} p95 ≤ {READ_P95_MS:g} ms", p95, None if p95 is None else p95 <= READ_P95_MS)
+        every = _get(data, "evaluation", "all_scorecards_max_ms")
+        add(f"{backend}: all scorecards of one month ≤ 2 s", every, None if every is None else every <= 2000)
+        for key, label in (("ranking_once_computed", "evaluation ranking"), ("drill_once_computed", "drill-down")):
+            p95 = _get(data, "evaluation", key, "p95_ms")
+            add(f"{backend}: {label} once computed p95 ≤ {READ_P95_MS:g} ms", p95,
+                None if p95 is None else p95 <= READ_P95_MS)
         gen = _get(data, "history", "total_s")
         add(f"{backend}: history generated in < 180 s", gen, None if gen is None else gen < 180)
         replay = _get(data, "what_if", "median_s")
@@ -106,6 +112,16 @@ def render(result: dict[str, Any]) -> str:
                    f"{_get(d, 'history', 'tasks_events_s', default='–')}/{_get(d, 'history', 'indexes_s', default='–')})"),
         ("  database bytes per case (no workflow state)",
          lambda d: f"{_get(d, 'history', 'bytes_per_case', default=0):,}"),
+        ("EVALUATION (one month)", lambda d: f"{_get(d, 'evaluation', 'cases_in_month', default='–')} cases"),
+        ("  all scorecards of a month, p50 / max ms",
+         lambda d: _pair(_get(d, "evaluation", "all_scorecards", "p50_ms"),
+                         _get(d, "evaluation", "all_scorecards_max_ms"))),
+        ("  ranking once computed, p50 / p95 ms",
+         lambda d: _pair(_get(d, "evaluation", "ranking_once_computed", "p50_ms"),
+                         _get(d, "evaluation", "ranking_once_computed", "p95_ms"))),
+        ("  drill-down once computed, p50 / p95 ms",
+         lambda d: _pair(_get(d, "evaluation", "drill_once_computed", "p50_ms"),
+                         _get(d, "evaluation", "drill_once_computed", "p95_ms"))),
         (f"SCHEDULER ({sizes['due']} due timers)", lambda d: ""),
         ("  find due: few / 100,000 open timers, ms", lambda d: _pair(_get(d, "scheduler", "claim_small_ms"),
                                                                       _get(d, "scheduler", "claim_large_ms"), "{:.2f}")),

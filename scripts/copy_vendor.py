@@ -19,6 +19,7 @@ BUNDLES = {
     "dmn-js": ["dist/dmn-modeler.production.min.js", "dist/dmn-viewer.production.min.js", "dist/assets"],
     "bpmn-js": ["dist/bpmn-viewer.production.min.js", "dist/bpmn-modeler.production.min.js", "dist/assets"],
     "swagger-ui-dist": ["swagger-ui-bundle.js", "swagger-ui.css"],  # the API docs page (/api/v1/docs)
+    "echarts": ["dist/echarts.min.js"],
 }
 
 

@@ -9,6 +9,7 @@ from web.api import (  # noqa: F401  (routes register on import)
     attachments,
     auth,
     cases,
+    evaluation,
     exchange,
     exports,
     hotline,

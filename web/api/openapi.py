@@ -228,6 +228,38 @@ def _admin_paths(obj_body: dict[str, Any]) -> dict[str, Any]:
             "Replay a candidate time-limits table over past stage tasks: on-time rates before → after",
             ok=ref("AnyObject"), body=ref("TableUpload"), **admin,
             params=[KEY, q("days", {"type": "integer", "minimum": 1, "maximum": 366})])},
+        "/evaluation/plans": {"get": op("The evaluation plans (key, version, name, digest)", ok=ref("AnyObject"),
+                                        tag="evaluation")},
+        "/evaluation/{object_type}": {"get": op(
+            "Scorecards of one object type (grid … city, department, a position) for a period under a plan",
+            ok=ref("AnyObject"), params=[path("object_type"), q("period", doc="2026-05, 2026-Q2, 2026-W21, …"),
+                                         q("plan")], tag="evaluation")},
+        "/evaluation/{object_type}/drill": {"get": op(
+            "The cases one figure of one object counted, each with its reason", ok=ref("AnyObject"),
+            params=[path("object_type"), q("code", required=True), q("figure", required=True), q("period"), q("plan"),
+                    q("offset", {"type": "integer", "minimum": 0}), limit(200, 1000)], tag="evaluation")},
+        "/evaluation/publications": {
+            "get": op("Published periods", ok=ref("AnyObject"), tag="evaluation"),
+            "post": op("Publish (freeze) a period that has ended", ok=ref("AnyObject"), status="201",
+                       body={**obj(("period",), period=STR, plan=STR), "examples": [{"period": "2026-02"}]},
+                       errors="400 401 403 404 409 422", tag="evaluation")},
+        "/evaluation/publications/{period}": {"get": op(
+            "A published scorecard as frozen", ok=ref("AnyObject"), params=[path("period"), q("plan"),
+                                                                           q("object_type")], tag="evaluation")},
+        "/evaluation/publications/{period}/compare": {"get": op(
+            "Recompute a publication: what changed since", ok=ref("AnyObject"), params=[path("period"), q("plan")],
+            tag="evaluation")},
+        "/evaluation/hotspots": {"get": op("Hot spots of the period", ok=ref("AnyObject"),
+                                           params=[q("period"), q("level", {"enum": ["grid", "street"]})],
+                                           tag="evaluation")},
+        "/evaluation/recurrences": {"get": op("Recurrences at the same place", ok=ref("AnyObject"),
+                                              params=[q("period")], tag="evaluation")},
+        "/evaluation/integrity": {"get": op("Integrity signals with their evidence", ok=ref("AnyObject"),
+                                            params=[q("period")], tag="evaluation")},
+        "/evaluation/distribution": {"get": op("Cases by class, source and stage", ok=ref("AnyObject"),
+                                               params=[q("period")], tag="evaluation")},
+        "/evaluation/anomalies": {"get": op("Classes far outside their usual range", ok=ref("AnyObject"),
+                                            params=[q("period")], tag="evaluation")},
         "/admin/personal-data-views": {"get": op(
             "Who viewed reporters' names and phones, newest first", ok=page_of(ref("AnyObject")),
             params=paged(q("viewer"), q("case_no"), q("field", {"enum": ["reporter_name", "reporter_phone"]}),

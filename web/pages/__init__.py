@@ -1,7 +1,7 @@
 """The people's side: server-rendered pages for operators, inspectors, departments and citizens.
 
 One blueprint per area (``auth``, ``inbox``, ``tasks``, ``cases``, ``mobile``, ``department``,
-``public``, ``admin``, ``notifications``); views parse the request, call one engine use case and render a template from
+``public``, ``admin``, ``notifications``, ``evaluation``); views parse the request, call one engine use case and render a template from
 ``web/templates/<area>/``. Every form carries a CSRF token (Flask-WTF); the JSON API is exempt
 because it authenticates with bearer tokens, not cookies.
 """
@@ -49,6 +49,7 @@ def register(app: Flask) -> None:
         auth,
         cases,
         department,
+        evaluation,
         inbox,
         mobile,
         notifications,
@@ -58,7 +59,8 @@ def register(app: Flask) -> None:
         webhooks,
     )
 
-    for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications, privacy, webhooks):
+    for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications, privacy, webhooks,
+                   evaluation):
         app.register_blueprint(module.bp)
 
 
@@ -101,6 +103,8 @@ def _nav(who: Any) -> list[tuple[str, str, str]]:
     if who.has_role("inspector", "admin"):
         items.append(("mobile.home", url_for("mobile.home"), _("Inspector app")))
     items.append(("cases.search", url_for("cases.search"), _("Case search")))
+    if who.has_role("leader", "operator", "shift_leader", "dispatcher", "admin"):
+        items.append(("evaluation.index", url_for("evaluation.index"), _("Evaluation")))
     if who.has_role("shift_leader", "leader"):
         items.append(("cases.suspended", url_for("cases.search", status="suspended"), _("Suspended list")))
     if who.is_admin:
