@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +52,7 @@ def test_a_form_edit_previews_as_the_task_page_and_deploys(browse, deps):
     assert "答复内容（市民可见）" in page.inner_text("#form-preview")
     text = page.input_value("#form-json")
     page.fill("#form-json", text.replace("答复内容（市民可见）", "给市民的答复"))
-    page.wait_for_function("document.getElementById('form-editor').dataset.state === 'previewed'")
+    expect(page.locator("#form-editor")).to_have_attribute("data-state", "previewed")
     assert "给市民的答复" in page.inner_text("#form-preview")
     assert page.locator("#form-preview textarea[name=answer]").count() == 1  # drawn by the task page's macro
     page.fill("#form-json", text.replace('"type": "object"', '"type": "objekt"', 1))
@@ -60,7 +61,7 @@ def test_a_form_edit_previews_as_the_task_page_and_deploys(browse, deps):
     page.fill("#form-json", text.replace("答复内容（市民可见）", "给市民的答复"))
     page.wait_for_selector("#form-problems .flash-ok")
     page.click("#form-deploy")
-    page.wait_for_function("document.getElementById('form-editor').dataset.state === 'deployed'")
+    expect(page.locator("#form-editor")).to_have_attribute("data-state", "deployed")
     assert page.get_attribute("#form-editor", "data-version") == "2"
     browse.shot(page, "desktop-form-editor")
     assert page.js_errors == []
