@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from engine.audit import digests
 from engine.deps import Deps
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.evaluation import counts as counting
@@ -61,9 +62,11 @@ def publish(deps: Deps, actor: Actor, period: str, plan: str | None = None) -> d
         raise Invalid(f"{parsed.name} has not ended yet: publish it once it is over", fields={"period": "running"})
     with deps.uow(write=True) as uow:
         facts = loading.load(uow.session, parsed, now)
+        sealed = digests.latest(uow.session)  # the timeline the figures rest on, as the city can notarize it
         row = EvaluationPublication(
             period=parsed.name, plan_key=chosen.key, plan_version=chosen.version, plan_digest=chosen.digest,
             plan=chosen.raw, facts_digest=facts.digest(), case_digests=facts.case_digests(),
+            timeline_digest=sealed.digest if sealed else None,
             scorecards=compute_all(facts, chosen), published_at=now, published_by=actor.username)
         uow.session.add(row)
         try:
@@ -77,7 +80,7 @@ def publish(deps: Deps, actor: Actor, period: str, plan: str | None = None) -> d
 
 def _summary(row: EvaluationPublication) -> dict[str, Any]:
     return {"period": row.period, "plan": row.plan_key, "plan_version": row.plan_version,
-            "plan_digest": row.plan_digest, "facts_digest": row.facts_digest,
+            "plan_digest": row.plan_digest, "facts_digest": row.facts_digest, "timeline_digest": row.timeline_digest,
             "published_at": isoformat(row.published_at), "published_by": row.published_by,
             "cases": len(row.case_digests)}
 

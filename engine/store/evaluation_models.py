@@ -29,6 +29,8 @@ class EvaluationPublication(Base):
     plan_digest: Mapped[str] = mapped_column(String(64))
     plan: Mapped[dict[str, Any]]
     facts_digest: Mapped[str] = mapped_column(String(64))
+    # the newest sealed daily digest of the case timelines when it was published (engine.audit.digests)
+    timeline_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     case_digests: Mapped[dict[str, Any]]
     scorecards: Mapped[dict[str, Any]]
     published_at: Mapped[Timestamp]

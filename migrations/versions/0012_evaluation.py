@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("plan_digest", sa.String(64), nullable=False),
         sa.Column("plan", JSON, nullable=False),
         sa.Column("facts_digest", sa.String(64), nullable=False),
+        sa.Column("timeline_digest", sa.String(64), nullable=True),
         sa.Column("case_digests", JSON, nullable=False),
         sa.Column("scorecards", JSON, nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),

@@ -73,3 +73,14 @@ def test_who_and_when_may_publish(deps, month):
     publication.publish(deps, actor(deps, "leader"), "2026-03", "three_dimensions")  # plans coexist
     assert [(p["period"], p["plan"]) for p in publication.list_publications(deps, actor(deps, "leader"))] == [
         ("2026-03", "standard"), ("2026-03", "three_dimensions")]
+
+
+def test_a_publication_records_the_timeline_digest_it_was_computed_over(deps, month):
+    from engine.audit import digests
+
+    leader = actor(deps, "leader")
+    sealed = digests.seal_due(deps)  # the days of March that ended, as the scheduler seals them
+    assert sealed
+    summary = publication.publish(deps, leader, "2026-03", "standard")
+    with deps.uow() as uow:
+        assert summary["timeline_digest"] == digests.latest(uow.session).digest
