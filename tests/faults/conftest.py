@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -48,3 +49,21 @@ def shape(city: tuple[str, Deps], tmp_path: Path) -> Iterator[Shape]:
         yield running
     finally:
         running.stop_all()
+
+
+_COUNTS: list[tuple[str, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Keep what each fault test printed (its counts), to show it in CI's output even when it passed."""
+    if report.when == "call" and "tests/faults/" in report.nodeid and report.capstdout.strip():
+        _COUNTS.append((report.nodeid, report.capstdout.strip()))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _COUNTS:
+        terminalreporter.section("fault suite: counts")
+        for nodeid, text in _COUNTS:
+            terminalreporter.write_line(nodeid)
+            for line in text.splitlines():
+                terminalreporter.write_line(f"    {line}")
