@@ -143,7 +143,7 @@ def _light_sections(out: dict[str, Any], db: Any, cast: Any, sizes: Sizes, progr
 def _heavy_sections(out: dict[str, Any], db: Any, cast: Any, sizes: Sizes, progress: Progress,
                     errors: list[str]) -> None:
     """The history, the lifecycle again on top of it, the reads at scale, the scheduler."""
-    from bench import bulk, evaluation, reads, scheduler, whatif
+    from bench import bulk, command, evaluation, reads, scheduler, whatif
 
     engine_p50 = _get_p50(out)
     volume = bulk.Volume(sizes.finished, sizes.open, sizes.years)
@@ -158,6 +158,8 @@ def _heavy_sections(out: dict[str, Any], db: Any, cast: Any, sizes: Sizes, progr
     _section(out, "scheduler", errors, progress,
              lambda: scheduler.scheduler_section(db, cast, sizes.timers, sizes.due, progress))
     _section(out, "what_if", errors, progress, lambda: whatif.whatif_section(db, progress))
+    _section(out, "command", errors, progress,
+             lambda: command.command_section(db, cast, sizes.read_samples, progress))
 
 
 def _get_p50(out: dict[str, Any]) -> float:

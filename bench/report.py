@@ -62,6 +62,14 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         tasks = _get(data, "what_if", "tasks")
         add(f"{backend}: what-if replay of a month's stage tasks ({tasks or 0:,}) ≤ 10 s", replay,
             None if replay is None else replay <= 10)
+        snap = _get(data, "command", "snapshot", "p50_ms")
+        add(f"{backend}: big screen's first load (all open cases) ≤ 300 ms", snap, None if snap is None else snap <= 300)
+        delta = _get(data, "command", "delta_50_events", "p95_ms")
+        add(f"{backend}: screen delta p95 ≤ 10 ms", delta, None if delta is None else delta <= 10)
+        rate = _get(data, "command", "video", "per_s")
+        add(f"{backend}: video events ≥ 100/s, repeats folded", rate, None if rate is None else rate >= 100)
+        track = _get(data, "command", "track", "p50_ms")
+        add(f"{backend}: a day's track (2,880 fixes) stored ≤ 100 ms", track, None if track is None else track <= 100)
         claim = _get(data, "scheduler", "large_over_small")
         add(f"{backend}: finding due timers among 100,000 ≈ among 100 (ratio ≤ 1.5)", claim,
             None if claim is None else claim <= 1.5)

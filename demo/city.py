@@ -16,6 +16,7 @@ import shapely
 from sqlalchemy import func, insert, select
 
 from demo import cases as demo_cases
+from demo import command as demo_command
 from demo import components, organisation, places
 from demo.organisation import DEMO_PASSWORD
 from engine.deps import Deps
@@ -129,6 +130,9 @@ def load_demo(deps: Deps, progress: Progress = lambda _msg: None, *, cases: int 
     load_components(deps, progress)
     progress(f"making demo cases: {cases} reports driven through the process over the past 30 days…")
     summary.cases_created = demo_cases.generate(deps, cases)
+    progress("placing demo cameras and this morning's patrols…")
+    demo_command.load_cameras(deps)
+    demo_command.load_patrols(deps)
     with deps.uow() as uow:
         summary.components = uow.session.scalar(select(func.count(Component.code))) or 0
         summary.cases = uow.session.scalar(select(func.count(Case.id))) or 0

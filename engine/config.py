@@ -23,6 +23,37 @@ ENV_PREFIX = "SZCG_"
 _PERIOD = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$"
 _MONTH_DAY = r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 
+# The big screen's panel kinds: engine/command/panels.py PANELS plus the map the page draws itself.
+SCREEN_PANEL_KINDS = ["map", "stages", "overdue", "classes", "departments", "sources", "inspectors"]
+SCREEN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["title", "columns", "rows", "poll_seconds", "points_refresh_seconds", "panels"],
+    "properties": {
+        "title": {"type": "string", "minLength": 1},
+        "columns": {"type": "integer", "minimum": 1, "maximum": 12},
+        "rows": {"type": "integer", "minimum": 1, "maximum": 12},
+        "poll_seconds": {"type": "number", "minimum": 0.2, "maximum": 60},
+        "points_refresh_seconds": {"type": "integer", "minimum": 5},
+        "panels": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["kind", "title", "at"],
+                "properties": {
+                    "kind": {"enum": SCREEN_PANEL_KINDS},
+                    "title": {"type": "string", "minLength": 1},
+                    # column, row (from 1), width, height in cells of the screen's grid
+                    "at": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 4, "maxItems": 4},
+                    "refresh_seconds": {"type": "integer", "minimum": 1},
+                },
+            },
+        },
+    },
+}
+
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -35,7 +66,7 @@ SCHEMA: dict[str, Any] = {
         "classification_standard", "city_code", "city_name", "near_boundary_m", "duplicate_radius_m",
         "duplicate_window_hours", "duplicate_closed_days", "containment_tolerance_m", "default_locale", "page_size",
         "map_tile_url", "map_tile_attribution", "map_center", "log_level",
-        "session_cookie_secure", "log_format", "personal_data_retention_days",
+        "session_cookie_secure", "log_format", "personal_data_retention_days", "screen", "video", "patrol",
     ],
     "properties": {
         "database_url": {"type": "string", "pattern": r"^(sqlite|postgresql)(\+\w+)?://"},
@@ -115,6 +146,25 @@ SCHEMA: dict[str, Any] = {
                 "bunch_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
             },
         },
+        "screen": SCREEN_SCHEMA,
+        "patrol": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["retention_days", "gap_minutes"],
+            "properties": {
+                "retention_days": {"type": "integer", "minimum": 1},
+                "gap_minutes": {"type": "number", "exclusiveMinimum": 0},
+            },
+        },
+        "video": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["confidence_threshold", "fold_window_minutes"],
+            "properties": {
+                "confidence_threshold": {"type": "number", "minimum": 0, "maximum": 1},
+                "fold_window_minutes": {"type": "number", "exclusiveMinimum": 0},
+            },
+        },
     },
 }
 
@@ -165,6 +215,7 @@ def _validate(raw: dict[str, Any], sources: dict[str, str]) -> None:
     validator = jsonschema.Draft202012Validator(SCHEMA)
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     if not errors:
+        _check_screen(raw["screen"], sources.get("screen", "config.yaml"))
         return
     err = errors[0]
     if err.validator == "required":
@@ -177,6 +228,22 @@ def _validate(raw: dict[str, Any], sources: dict[str, str]) -> None:
     where = "/".join(str(p) for p in err.absolute_path)
     source = sources.get(key, "config.yaml")
     raise ConfigError(f"config: key '{where}' ({source}) is invalid: {err.message}", key=key)
+
+
+def _check_screen(screen: dict[str, Any], source: str) -> None:
+    """Every panel inside the screen's grid and no two on the same cell (JSON Schema cannot say so)."""
+    taken: dict[tuple[int, int], int] = {}
+    for i, panel in enumerate(screen["panels"]):
+        col, row, width, height = panel["at"]
+        where = f"screen/panels/{i}/at"
+        if col + width - 1 > screen["columns"] or row + height - 1 > screen["rows"]:
+            raise ConfigError(f"config: key '{where}' ({source}) is invalid: panel '{panel['kind']}' "
+                              f"reaches outside the {screen['columns']}×{screen['rows']} grid", key="screen")
+        for cell in ((c, r) for c in range(col, col + width) for r in range(row, row + height)):
+            if cell in taken:
+                raise ConfigError(f"config: key '{where}' ({source}) is invalid: panel '{panel['kind']}' "
+                                  f"overlaps panel {taken[cell]} at column {cell[0]}, row {cell[1]}", key="screen")
+            taken[cell] = i
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None,

@@ -20,6 +20,7 @@ BUNDLES = {
     "bpmn-js": ["dist/bpmn-viewer.production.min.js", "dist/bpmn-modeler.production.min.js", "dist/assets"],
     "swagger-ui-dist": ["swagger-ui-bundle.js", "swagger-ui.css"],  # the API docs page (/api/v1/docs)
     "echarts": ["dist/echarts.min.js"],
+    "leaflet.markercluster": ["dist/leaflet.markercluster.js", "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css"],
 }
 
 

@@ -2,6 +2,7 @@
 
 from engine.store import (  # noqa: F401
     audit_models,
+    command_models,
     evaluation_models,
     exchange_models,
     models,

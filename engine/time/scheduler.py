@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine.audit import digests, personal_data
+from engine.command.patrols import purge_tracks
 from engine.deps import Deps
 from engine.exchange import sms
 from engine.exchange.delivery import deliver_due
@@ -57,6 +58,9 @@ def tick(deps: Deps) -> int:
 def _add_job(scheduler: BackgroundScheduler | BlockingScheduler, deps: Deps) -> None:
     scheduler.add_job(tick, "interval", args=[deps], seconds=deps.settings.scheduler_interval_seconds,
                       id="szcg-timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    # Patrol tracks are personal data: deleted once older than patrol.retention_days.
+    scheduler.add_job(purge_tracks, "interval", args=[deps], hours=1, id="szcg-patrol-purge", max_instances=1,
+                      coalesce=True, next_run_time=datetime.now(UTC))
 
 
 def start_background(deps: Deps) -> BackgroundScheduler:

@@ -33,6 +33,7 @@ def test_every_section_runs_on_every_database(tmp_path):
         assert data["scheduler"]["fired"] == 2
         assert data["what_if"]["tasks"] > 0 and len(data["what_if"]["runs_s"]) == 3  # a month of the history
         assert data["evaluation"]["all_scorecards"]["p50_ms"] > 0 and len(data["evaluation"]["months"]) == 3
+        assert data["command"]["track"]["points"] == 2880 and data["command"]["video"]["folded"] > 0
     assert result["geocoding"]["grids"] > 0
     assert "TARGETS" in render(result)
     json.dumps(result)  # what --json prints

@@ -73,3 +73,19 @@ def test_demo_cases_are_made_by_the_engine_in_many_stages_and_only_once(deps):
     assert (again.places, again.cases_created, again.cases) == (0, 0, CASES)
     with deps.uow() as uow:
         assert uow.session.scalar(select(func.count(User.id))) == users
+
+
+def test_the_demo_has_cameras_and_patrols_on_the_big_screen(deps):
+    from sqlalchemy import func, select
+
+    load_slice(deps)
+
+    from engine.command import screen
+    from engine.store.command_models import Camera, PatrolPoint
+    from tests.factories import actor
+
+    with deps.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Camera)) > 0
+        assert uow.session.scalar(select(func.count()).select_from(PatrolPoint)) > 0
+    snap = screen.screen_snapshot(deps, actor(deps, "dispatcher"), None)
+    assert snap["cameras"] and snap["panels"]["inspectors"] and snap["points"]

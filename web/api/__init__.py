@@ -14,10 +14,13 @@ from web.api import (  # noqa: F401  (routes register on import)
     exports,
     hotline,
     openapi,
+    patrols,
     places,
     reference,
     rules,
+    screen,
     tasks,
+    video,
 )
 from web.api.common import bp
 

@@ -13,7 +13,7 @@ from flask import jsonify, render_template
 
 from web.api import openapi_exchange
 from web.api.common import bp, public
-from web.api.openapi_schemas import INT, OBJ, SCHEMAS, STR, obj, page_of, ref
+from web.api.openapi_schemas import INT, NUM, OBJ, SCHEMAS, STR, obj, page_of, ref
 
 VERSION = "1.0.0"
 CURSOR = {"name": "after", "in": "query", "description": "the `next` of the previous page", "schema": STR}
@@ -228,6 +228,37 @@ def _admin_paths(obj_body: dict[str, Any]) -> dict[str, Any]:
             "Replay a candidate time-limits table over past stage tasks: on-time rates before → after",
             ok=ref("AnyObject"), body=ref("TableUpload"), **admin,
             params=[KEY, q("days", {"type": "integer", "minimum": 1, "maximum": 366})])},
+        "/screen": {"get": op("The big screen: open cases as points, the panels, the cursor for the delta",
+                              ok=ref("AnyObject"), params=[q("district"), q("points", {"enum": ["0", "1"]})],
+                              tag="command")},
+        "/screen/delta": {"get": op("What moved on the screen after the cursor `after`", ok=ref("AnyObject"),
+                                    params=[q("after", {"type": "string", "pattern": "^[0-9]{1,18}$"}, required=True),
+                                            q("district")], tag="command")},
+        "/screen/cases/{case_no}": {"get": op("One case's card on the screen", ok=ref("AnyObject"), params=[CASE_NO],
+                                              tag="command")},
+        "/video/events": {"post": op(
+            "A video-AI event (multipart, with its `snapshot` image), authorised by `X-Api-Key`", ok=ref("AnyObject"),
+            status="201", auth=False, content_type="multipart/form-data", tag="command",
+            params=[{"name": "X-Api-Key", "in": "header", "required": True, "schema": STR}],
+            body=obj(("event_id", "camera_code", "class_code", "confidence", "at"), event_id=STR, camera_code=STR,
+                     class_code=STR, confidence=NUM, at=STR, bbox=STR,
+                     snapshot={"type": "string", "contentMediaType": "application/octet-stream"}))},
+        "/admin/cameras": {"put": op("Import cameras from CSV or GeoJSON (all or nothing)", ok=ref("AnyObject"),
+                                     params=[q("replace", {"enum": ["0", "1"]}), q("file")], body=TEXT,
+                                     content_type="text/csv", tag="admin")},
+        "/cameras/near": {"get": op("Cameras within 500 m of a point, nearest first", ok=page_of(ref("AnyObject")),
+                                    params=[q("lon", {**NUM, "minimum": -180, "maximum": 180}, required=True),
+                                            q("lat", {**NUM, "minimum": -90, "maximum": 90}, required=True)],
+                                    tag="command")},
+        "/patrols/track": {"post": op("A batch of the signed-in inspector's GPS fixes; safe to resend",
+                                      ok=ref("AnyObject"), tag="command",
+                                      body={**obj(("points",), points={"type": "array", "items": obj(
+                                          ("at", "lon", "lat"), at=STR, lon=NUM, lat=NUM)}),
+                                          "examples": [{"points": [{"at": "2026-03-10T09:00:00+08:00",
+                                                                     "lon": 87.6, "lat": 43.8}]}]})},
+        "/patrols/{username}/{day}": {"get": op("One inspector's day: distance, time on patrol, beat coverage",
+                                                ok=ref("AnyObject"), params=[path("username"), path("day")],
+                                                tag="command")},
         "/evaluation/plans": {"get": op("The evaluation plans (key, version, name, digest)", ok=ref("AnyObject"),
                                         tag="evaluation")},
         "/evaluation/{object_type}": {"get": op(

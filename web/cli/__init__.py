@@ -5,7 +5,7 @@ exit with status 1 (2 for usage errors, as click does).
 """
 
 # Area command groups register themselves on `main` when imported.
-from web.cli import audit, bench, ops, org, places, processes, rules  # noqa: F401
+from web.cli import audit, bench, command, ops, org, places, processes, rules  # noqa: F401
 from web.cli.core import main
 
 __all__ = ["main"]

@@ -55,12 +55,13 @@ def register(app: Flask) -> None:
         notifications,
         privacy,
         public,
+        screen,
         tasks,
         webhooks,
     )
 
     for module in (auth, inbox, tasks, cases, mobile, department, public, admin, notifications, privacy, webhooks,
-                   evaluation):
+                   evaluation, screen):
         app.register_blueprint(module.bp)
 
 
@@ -105,6 +106,8 @@ def _nav(who: Any) -> list[tuple[str, str, str]]:
     items.append(("cases.search", url_for("cases.search"), _("Case search")))
     if who.has_role("leader", "operator", "shift_leader", "dispatcher", "admin"):
         items.append(("evaluation.index", url_for("evaluation.index"), _("Evaluation")))
+    if who.has_role("operator", "shift_leader", "dispatcher", "leader", "admin"):
+        items.append(("screen.show", url_for("screen.show"), _("Big screen")))
     if who.has_role("shift_leader", "leader"):
         items.append(("cases.suspended", url_for("cases.search", status="suspended"), _("Suspended list")))
     if who.is_admin:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from engine.cases import actions, attachments, links, views
 from engine.cases.queries import CaseFilter
+from engine.command import cameras, patrols
 from engine.errors import BadRequest, Conflict, Invalid, NotFound, TaskNotReady
 from engine.time.clock import BEIJING, as_utc
 from web.pages.common import actor, client_address, deps, login_required, uploads
@@ -82,8 +83,12 @@ def detail(case_no: str):  # type: ignore[no-untyped-def]
                 for t in case["tasks"] if actions.may_reassign(deps(), who, t["lane"])}
     may_urge = actions.may_send(deps(), who, case_no, "urge")
     reference = views.reference(deps())
+    near = [[c["lat"], c["lon"], c["code"], c["name"], c["stream_url"]]
+            for c in cameras.cameras_near(deps(), case["lon"], case["lat"])]
     return render_template("cases/detail.html", case=case, reference=reference, errors={},
-                           reassign=reassign, may_urge=may_urge, linkable=_linkable(who, case, reference))
+                           reassign=reassign, may_urge=may_urge, linkable=_linkable(who, case, reference),
+                           cameras=near, patrols=patrols.patrols_near(deps(), who, case["lon"], case["lat"],
+                                                                      as_utc(datetime.fromisoformat(case["reported_at"]))))
 
 
 def _linkable(who, case, reference):  # type: ignore[no-untyped-def]

@@ -54,6 +54,18 @@
     if (point && !cfg.editable) {
       L.circleMarker(point, { radius: 9, color: "#fff", weight: 2, fillColor: "#d0312d", fillOpacity: 1 }).addTo(map);
     }
+    (cfg.cameras || []).forEach(function (c) {  // [lat, lon, code, name, stream URL]: the cameras near the case
+      var cam = L.circleMarker([c[0], c[1]], { radius: 5, color: "#1e5aa8", weight: 2, fillColor: "#fff", fillOpacity: 1,
+                                               className: "camera-marker" }).addTo(map);
+      var box = document.createElement("div");
+      box.textContent = c[3] + " (" + c[2] + ") ";
+      if (c[4]) {
+        var a = document.createElement("a");
+        a.href = c[4]; a.textContent = c[4]; a.rel = "noopener";
+        box.appendChild(a);
+      }
+      cam.bindPopup(box);
+    });
     if (cfg.editable) {
       map.on("click", function (e) { place(e.latlng, false); setText(status, msg.moved); });
     }
