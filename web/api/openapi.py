@@ -216,7 +216,7 @@ def _admin_paths(obj_body: dict[str, Any]) -> dict[str, Any]:
                                           params=[KEY, q("version")], **admin)},
         "/admin/tables/{key}/versions": {
             "get": op("A decision table's versions and history", params=[KEY, *paged(default=100, high=1000)],
-                      ok={"allOf": [page_of(ref("TableVersion")), obj(("history",), history={"type": "array"})]},
+                      ok=page_of(ref("TableVersion"), also=("history",), history={"type": "array", "items": OBJ}),
                       **admin),
             "post": op("Upload a version (checked; stored as a draft)", ok=ref("AnyObject"), status="201",
                        params=[KEY], body=ref("TableUpload"), **admin)},
