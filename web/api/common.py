@@ -166,9 +166,10 @@ def page_json(page: Page, **extra: Any) -> Response:
 
 
 def list_json(items: list[dict[str, Any]], *key: str, limit_default: int = 100, limit_max: int = 1000,
-              extra: dict[str, Any] | None = None, descending: bool = False) -> Response:
-    """Page a short list the engine returned whole (sorted by ``key``) in the same shape."""
+              extra: dict[str, Any] | None = None, descending: bool = False,
+              sort_key: Callable[[dict[str, Any]], list[Any]] | None = None) -> Response:
+    """Page a short list the engine returned whole (sorted by ``key``, or by ``sort_key``) in the same shape."""
     limit = int_arg("limit", limit_default, 1, limit_max)
-    page = paging.in_memory(items, lambda item: [item[k] for k in key], after=after_arg(), limit=limit,
-                            descending=descending)
+    page = paging.in_memory(items, sort_key or (lambda item: [item[k] for k in key]), after=after_arg(),
+                            limit=limit, descending=descending)
     return page_json(page, **(extra or {}))

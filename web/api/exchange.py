@@ -52,6 +52,18 @@ def create_open311_client():  # type: ignore[no-untyped-def]
     return jsonify(open311.create_client(deps(), actor(), body.get("name"), body.get("district_code"))), 201
 
 
+@bp.get("/admin/open311/clients")
+def open311_clients():  # type: ignore[no-untyped-def]
+    """The Open311 clients (no keys), oldest first."""
+    return page_json(open311.client_page(deps(), actor(), after=after_arg(), limit=int_arg("limit", 100, 1, 1000)))
+
+
+@bp.delete("/admin/open311/clients/<int:client_id>")
+def revoke_open311_client(client_id: int):  # type: ignore[no-untyped-def]
+    """Revoke a client's api_key (audited); the requests it made stay."""
+    return jsonify(open311.revoke_client(deps(), actor(), client_id))
+
+
 @bp.post("/admin/webhooks/deliveries/<int:delivery_id>/redeliver")
 def redeliver_webhook(delivery_id: int):  # type: ignore[no-untyped-def]
     """Send a delivery again with the same webhook-id, from the start of the retry schedule."""

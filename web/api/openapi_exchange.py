@@ -44,6 +44,8 @@ SCHEMAS: dict[str, Any] = {
                                    "appeal_type": "投诉", "content": "小区门口垃圾三天没人清运",
                                    "address": "天山区第一社区", "category_code": "20102",
                                    "contact_name": "王女士", "contact_phone": "13900000000"}]},
+    "Open311Client": obj(("id", "name", "active", "requests"), id=INT, name=STR, district_code=N_STR, active=BOOL,
+                         created_at=TIME, requests={**INT, "minimum": 0}),
     "HotlineOrderTaken": obj(("order_no", "case_no", "status", "tracking_code", "created"), order_no=STR,
                              case_no=STR, status=STR, tracking_code=STR, created=BOOL),
     "WebhookEvent": obj(("type", "timestamp", "data"), type={"enum": EVENT_TYPES}, timestamp=STR,
@@ -85,7 +87,14 @@ def operations(op: Any, path: Any, paged: Any) -> dict[str, Any]:
             "The delivery log, newest first", ok=page_of(ref("Delivery")), **admin,
             params=[sub_id, *paged({"name": "state", "in": "query", "schema": {
                 "enum": ["pending", "delivered", "failed"]}}, default=100, high=1000)])},
-        "/admin/open311/clients": {"post": op(
+        "/admin/open311/clients/{client_id}": {"delete": op(
+            "Revoke an Open311 client's api_key (audited); its requests stay", ok=ref("Open311Client"),
+            params=[{"name": "client_id", "in": "path", "required": True,
+                     "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}], **admin)},
+        "/admin/open311/clients": {
+            "get": op("Open311 clients (never their keys), with their request counts", **admin,
+                      ok=page_of(ref("Open311Client")), params=paged(default=100, high=1000)),
+            "post": op(
             "Register an Open311 client; the answer carries its api_key, shown once", status="201", **admin,
             ok=obj(("id", "name", "api_key"), id=INT, name=STR, district_code=N_STR, api_key=STR),
             body={**obj(("name",), name={**STR, "minLength": 1, "maxLength": 100},
