@@ -31,6 +31,22 @@ def test_district_ranking_and_the_cases_behind_its_on_time_close_rate(api, month
     assert all(row["reason_text"] for row in drill["cases"])
 
 
+def test_drill_pages_by_keyset_to_every_case_once(api, month):
+    url = "/api/v1/evaluation/district/drill?period=2026-03&code=650102&figure=on_time_close_rate&limit=2"
+    seen, pages = [], 0
+    while url:
+        res = api.get(url, "leader")
+        body = res.get_json()
+        assert res.status_code == 200 and body["total"] == 5 and body["total_exact"] and len(body["cases"]) <= 2
+        assert ("Link" in res.headers) == (body["next"] is not None)
+        seen += [(r["counted"], r["case_no"]) for r in body["cases"]]
+        url, pages = body["next_url"] and body["next_url"].replace("http://localhost", ""), pages + 1
+    assert pages == 3 and seen == sorted(seen) and len(set(seen)) == 5  # not counted first, then by number
+    forged = api.get("/api/v1/evaluation/district/drill?period=2026-03&code=650102&figure=on_time_close_rate"
+                     "&after=WyJ4IiwxXQ", "leader")  # ["x",1]
+    assert forged.status_code == 422 and forged.get_json()["fields"] == {"after": "invalid"}
+
+
 def test_drill_of_a_count_and_of_a_position(api, month):
     drill = api.get("/api/v1/evaluation/department/drill?period=2026-03&code=water&figure=rework",
                     "leader").get_json()

@@ -9,7 +9,7 @@ from flask import jsonify, request
 from engine.errors import BadRequest
 from engine.evaluation import decisions, integrity, publication, scorecards
 from engine.evaluation.plans import load_plans
-from web.api.common import actor, bp, deps, int_arg, json_body, list_json
+from web.api.common import actor, after_arg, bp, deps, int_arg, json_body, list_json, paged
 
 
 def _period() -> str:
@@ -35,9 +35,10 @@ def evaluation_scorecard(object_type: str):  # type: ignore[no-untyped-def]
 def evaluation_drill(object_type: str):  # type: ignore[no-untyped-def]
     """The cases one figure of one object counted (``code``, ``figure``), each with its reason."""
     args = request.args
-    return jsonify(scorecards.drill(deps(), actor(), object_type, args.get("code", ""), args.get("figure", ""),
-                                    _period(), args.get("plan"), offset=int_arg("offset", 0, 0, 10_000_000),
-                                    limit=int_arg("limit", 200, 1, 1000)))
+    found = scorecards.drill(deps(), actor(), object_type, args.get("code", ""), args.get("figure", ""), _period(),
+                             args.get("plan"), offset=int_arg("offset", 0, 0, 10_000_000),
+                             limit=int_arg("limit", 200, 1, 1000), after=after_arg())
+    return paged(found, found["next"])
 
 
 @bp.get("/evaluation/publications")
