@@ -10,7 +10,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 from engine.deps import Deps
-from engine.errors import BadRequest, NotFound, Unauthenticated
+from engine.errors import BadRequest, Forbidden, NotFound, Unauthenticated
+from engine.exchange import keys
 from engine.people import accounts
 from engine.people.accounts import ANONYMOUS, Actor
 from engine.store import paging
@@ -19,6 +20,9 @@ from engine.time.clock import BEIJING, as_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _PUBLIC: set[str] = set()
+# What a department system's exchange key may call (GET only): the exports and the reference lists.
+KEY_READS = frozenset({"api.export_cases", "api.list_cases", "api.grids", "api.list_components", "api.categories",
+                       "api.departments", "api.me"})
 MAX_ID = 2**31 - 1  # the largest id or number a path may carry
 
 
@@ -86,6 +90,11 @@ def bearer_actor(required: bool = True) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("malformed Authorization header; expected 'Bearer <token>'")
+    if keys.is_key(token.strip()):
+        if request.method != "GET" or request.endpoint not in KEY_READS:
+            raise Forbidden("an exchange key reads the exports and the reference lists only (GET /api/v1/exports/…, "
+                            "/cases, /grids, /components, /categories, /departments, /me)")
+        return keys.actor_for_key(deps(), token.strip())
     return accounts.actor_for_token(deps(), token.strip())
 
 

@@ -340,7 +340,9 @@ def document() -> dict[str, Any]:
             "requestBody": {"content": {"application/json": {"schema": ref("WebhookEvent")}}},
             "responses": {"200": {"description": "any 2xx: delivered; 410: stop sending; else retried"}}}}},
         "components": {"schemas": {**SCHEMAS, **openapi_exchange.SCHEMAS}, "securitySchemes": {"bearer": {
-            "type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"}}},
+            "type": "http", "scheme": "bearer",
+            "description": "a token from POST /api/v1/auth/token, or a department system's exchange key (szk_…, "
+                           "POST /api/v1/admin/exchange/keys), which reads the exports and reference lists only"}}},
     }
 
 

@@ -46,6 +46,8 @@ SCHEMAS: dict[str, Any] = {
                                    "contact_name": "王女士", "contact_phone": "13900000000"}]},
     "Open311Client": obj(("id", "name", "active", "requests"), id=INT, name=STR, district_code=N_STR, active=BOOL,
                          created_at=TIME, requests={**INT, "minimum": 0}),
+    "ExchangeKey": obj(("id", "name", "username", "active"), id=INT, name=STR, username=STR,
+                       department_code=N_STR, created_at=TIME, created_by=STR, revoked_at=TIME, active=BOOL),
     "HotlineOrderTaken": obj(("order_no", "case_no", "status", "tracking_code", "created"), order_no=STR,
                              case_no=STR, status=STR, tracking_code=STR, created=BOOL),
     "WebhookEvent": obj(("type", "timestamp", "data"), type={"enum": EVENT_TYPES}, timestamp=STR,
@@ -87,6 +89,18 @@ def operations(op: Any, path: Any, paged: Any) -> dict[str, Any]:
             "The delivery log, newest first", ok=page_of(ref("Delivery")), **admin,
             params=[sub_id, *paged({"name": "state", "in": "query", "schema": {
                 "enum": ["pending", "delivered", "failed"]}}, default=100, high=1000)])},
+        "/admin/exchange/keys": {
+            "get": op("Department systems' exchange keys (never the keys)", ok=page_of(ref("ExchangeKey")),
+                      params=paged(default=100, high=1000), **admin),
+            "post": op("Issue an exchange key for a department's account; the answer carries it, shown once",
+                       status="201", ok={"allOf": [ref("ExchangeKey"), obj(("api_key",), api_key=STR)]}, **admin,
+                       body={**obj(("name", "username"), name={**STR, "minLength": 1, "maxLength": 100},
+                                   username={**STR, "minLength": 1, "maxLength": 64}),
+                             "examples": [{"name": "环卫系统", "username": "sanitation_650102"}]})},
+        "/admin/exchange/keys/{key_id}": {"delete": op(
+            "Revoke an exchange key (audited)", ok=ref("ExchangeKey"), **admin,
+            params=[{"name": "key_id", "in": "path", "required": True,
+                     "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}])},
         "/admin/open311/clients/{client_id}": {"delete": op(
             "Revoke an Open311 client's api_key (audited); its requests stay", ok=ref("Open311Client"),
             params=[{"name": "client_id", "in": "path", "required": True,
