@@ -87,3 +87,37 @@ def test_an_exchange_key_is_for_a_department_s_account_only(api):
                     json={"name": "x", "username": "water"}).status_code == 403
     assert api.call("DELETE", "/api/v1/admin/exchange/keys/12345", "admin").status_code == 404
     assert api.get("/api/v1/exports/cases.json", headers={"Authorization": "Bearer szk_forged"}).status_code == 401
+
+
+def test_grids_components_and_cameras_are_pulled_in_every_format_by_keyset_pages(api, deps):
+    from engine.command.cameras import import_cameras
+    from engine.places import components
+    from tests.factories import INSIDE, INSIDE_650103, actor
+
+    admin = actor(deps, "admin")
+    components.import_components(deps, admin, [
+        ("line 2", {"code": "6501020118000001", "lon": 87.6051, "lat": 43.8051}),
+        ("line 3", {"code": "6501020101000001", "lon": 87.6052, "lat": 43.8052})])
+    import_cameras(deps, admin, [
+        ("line 2", {"code": "C1", "name": "路口东", "lon": INSIDE[0], "lat": INSIDE[1], "stream_url": "rtsp://x/1"}),
+        ("line 3", {"code": "C2", "name": "路口西", "lon": INSIDE_650103[0], "lat": INSIDE_650103[1]})])
+    grids = api.get("/api/v1/exports/grids.geojson?district_code=650103", "water")
+    assert grids.mimetype == "application/geo+json" and grids.get_json()["total"] == 4
+    assert grids.get_json()["features"][0]["geometry"]["type"] == "Polygon"
+    grid_rows = rows(api.get("/api/v1/exports/grids.csv?limit=3", "water"))
+    assert len(grid_rows) == 3 and grid_rows[0]["id"] and grid_rows[0]["geometry"].startswith('{"type":"Polygon"')
+    listed = api.get("/api/v1/exports/components.json", "water").get_json()
+    assert [c["id"] for c in listed["items"]] == ["6501020101000001", "6501020118000001"] and listed["total"] == 2
+    first = api.get("/api/v1/exports/components.csv?limit=1", "water")
+    assert [r["id"] for r in rows(first)] == ["6501020101000001"] and first.headers["X-Total-Count"] == "2"
+    link = first.headers["Link"]
+    second = api.get(link[1:link.index(">")].replace("http://localhost", ""), "water")
+    assert [(r["id"], r["lon"], r["lat"]) for r in rows(second)] == [("6501020118000001", "87.6051", "43.8051")]
+    cameras = api.get("/api/v1/exports/cameras.csv", "water")
+    assert [(r["id"], r["name"], r["district_code"]) for r in rows(cameras)] == [("C1", "路口东", "650102"),
+                                                                               ("C2", "路口西", "650103")]
+    assert "rtsp" not in cameras.get_data(as_text=True)  # the way into the video stays inside
+    assert [f["id"] for f in api.get("/api/v1/exports/cameras.geojson?district_code=650103",
+                                     "water").get_json()["features"]] == ["C2"]
+    assert api.get("/api/v1/exports/cameras.xlsx", "water").status_code == 404
+    assert api.get("/api/v1/exports/grids.json?bbox=1,2", "water").status_code == 400

@@ -21,8 +21,9 @@ from engine.time.clock import BEIJING, as_utc
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _PUBLIC: set[str] = set()
 # What a department system's exchange key may call (GET only): the exports and the reference lists.
-KEY_READS = frozenset({"api.export_cases", "api.list_cases", "api.grids", "api.list_components", "api.categories",
-                       "api.departments", "api.me"})
+KEY_READS = frozenset({"api.export_cases", "api.export_grids", "api.export_components", "api.export_cameras",
+                       "api.list_cases", "api.grids", "api.list_components", "api.categories", "api.departments",
+                       "api.me"})
 MAX_ID = 2**31 - 1  # the largest id or number a path may carry
 
 

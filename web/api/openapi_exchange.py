@@ -64,6 +64,28 @@ def _export(operation: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
+def _place_export(operation: dict[str, Any]) -> dict[str, Any]:
+    operation["responses"]["200"] = {"description": "one page; the next in the Link header (and `next` in JSON)",
+                                     "content": {"text/csv": {"schema": STR},
+                                                 "application/json": {"schema": page_of(ref("AnyObject"))},
+                                                 "application/geo+json": {"schema": ref("FeatureCollection")}}}
+    return operation
+
+
+def _place_exports(op: Any, paged: Any) -> dict[str, Any]:
+    fmt = {"name": "fmt", "in": "path", "required": True, "schema": {"enum": ["csv", "json", "geojson"]}}
+    bbox = {"name": "bbox", "in": "query", "description": "minlon,minlat,maxlon,maxlat (WGS84)",
+            "schema": {"type": "string", "pattern": r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"}}
+    district = {"name": "district_code", "in": "query", "schema": STR}
+    filters = {"grids": (district, bbox), "components": (bbox, {"name": "category_code", "in": "query",
+                                                                "schema": STR}), "cameras": (district,)}
+    summaries = {"grids": "Unit grids (polygons)", "components": "Components (points)",
+                 "cameras": "Cameras (points, without their stream address)"}
+    return {f"/exports/{kind}.{{fmt}}": {"get": _place_export(op(
+        f"{summaries[kind]} as CSV, JSON or GeoJSON by code (a department's pull)", ok=None, tag="exchange",
+        params=[fmt, *paged(*filters[kind], default=1000, high=5000)]))} for kind in ("grids", "components", "cameras")}
+
+
 def _replayed(operation: dict[str, Any]) -> dict[str, Any]:
     operation["responses"]["200"] = {**operation["responses"]["201"], "description": "the same order again"}
     return operation
@@ -120,6 +142,7 @@ def operations(op: Any, path: Any, paged: Any) -> dict[str, Any]:
                     *paged(*({"name": n, "in": "query", "schema": STR} for n in (
                         "status", "district_code", "department_code", "category_code", "from", "to")),
                            default=500, high=1000)]))},
+        **_place_exports(op, paged),
         "/hotline/orders": {"post": _replayed(op(
             "12345 work order in; the same order_no again answers 200 with the same case", ok=ref("HotlineOrderTaken"),
             status="201", body=ref("HotlineOrder"), tag="exchange", errors="400 401 403 409 422"))},
