@@ -50,7 +50,8 @@ def decode(cursor: str, size: int | None) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
         values = None
-    if not isinstance(values, list) or not values or len(values) != (len(values) if size is None else size) or not all(isinstance(v, str | int | float) for v in values):
+    if (not isinstance(values, list) or not values or (size is not None and len(values) != size)
+            or not all(isinstance(v, str | int | float) for v in values)):
         raise Invalid("the page cursor is not valid; pass the 'next' of the previous page",
                       fields={"after": "invalid"})
     return values
