@@ -118,6 +118,11 @@ SCHEMA: dict[str, Any] = {
         # Webhooks (engine/exchange); optional, the defaults are in engine.exchange.delivery.
         "webhook_allow_private_addresses": {"type": "boolean"},
         "webhook_timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 60},
+        "exchange_retention": {  # engine.exchange.retention; pending deliveries are never deleted
+            "type": "object", "additionalProperties": False,
+            "properties": {"delivered_days": {"type": "integer", "minimum": 1},
+                           "failed_days": {"type": "integer", "minimum": 1}},
+        },
         "session_cookie_secure": {"type": "boolean"},
         "log_format": {"enum": ["text", "json"]},
         "personal_data_retention_days": {"type": ["integer", "null"], "minimum": 1},

@@ -32,6 +32,7 @@ from engine.evaluation.periods import Period, parse_period
 from engine.evaluation.plans import Plan, Weighted, band_score, get_plan
 from engine.people.accounts import Actor
 from engine.people.authz import CENTRE_ROLES
+from engine.store import paging
 from engine.time.clock import BEIJING, isoformat
 
 REGION_LEVEL_LENGTH = {"grid": 14, "community": 12, "street": 9, "district": 6}
@@ -283,9 +284,10 @@ def drill_entries(all_entries: counting.Entries, object_type: str, code: str, fi
 
 
 def drill(deps: Deps, actor: Actor, object_type: str, code: str, figure: str, period: str,
-          plan: str | None = None, *, offset: int = 0, limit: int = 200) -> dict[str, Any]:
+          plan: str | None = None, *, offset: int = 0, limit: int = 200, after: str | None = None) -> dict[str, Any]:
     """The cases a figure of one object counted, each with why it counted (on time or not): the
-    ones not counted first, then by case number, a page of ``limit`` from ``offset``.
+    ones not counted first, then by case number, a page of ``limit`` from ``offset`` — or after the
+    keyset cursor ``after`` (the ``next`` of the previous page), which the API uses.
 
     :raises NotFound: unknown type, figure or plan. :raises Forbidden: not allowed to see it.
     """
@@ -299,8 +301,16 @@ def drill(deps: Deps, actor: Actor, object_type: str, code: str, figure: str, pe
     facts, entries = tallied(deps, parsed, chosen)
     found = drill_entries(entries, object_type, code, figure)
     found.sort(key=lambda e: (e[1], facts.cases[e[0]].case_no))
+    rest = found[offset:]
+    if after is not None:
+        last = paging.decode(after, 2)
+        try:
+            rest = [e for e in found if [int(e[1]), facts.cases[e[0]].case_no] > last]
+        except TypeError:
+            raise Invalid("the page cursor is not valid", fields={"after": "invalid"}) from None
+    page = rest[:limit]
     rows = []
-    for case_id, counted, reason in found[offset:offset + limit]:
+    for case_id, counted, reason in page:
         c = facts.cases[case_id]
         rows.append({"case_no": c.case_no, "counted": counted, "reason": reason,
                      "reason_text": REASONS.get(reason, reason), "status": c.status,
@@ -312,7 +322,9 @@ def drill(deps: Deps, actor: Actor, object_type: str, code: str, figure: str, pe
     label = INDICATORS[figure].label if figure in INDICATORS else COUNTS[figure].label
     return {"object_type": object_type, "code": code, "figure": figure, "label": label, "period": parsed.name,
             "plan": chosen.key, "cases": rows, "counted": sum(1 for e in found if e[1]), "total": len(found),
-            "offset": offset, "limit": limit}
+            "offset": offset, "limit": limit, "total_exact": True,
+            "next": paging.encode([int(page[-1][1]), facts.cases[page[-1][0]].case_no])
+            if len(rest) > limit else None}
 
 
 def trend(deps: Deps, actor: Actor, object_type: str, period: str, plan: str | None = None,

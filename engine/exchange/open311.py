@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.cases import reports
 from engine.deps import Deps
@@ -26,6 +26,7 @@ from engine.exchange.hotline import locate_address
 from engine.people import audit
 from engine.people.accounts import ANONYMOUS, Actor
 from engine.places.grids import locate
+from engine.store import paging
 from engine.store.exchange_models import Open311Client, Open311Request
 from engine.store.models import Case, CaseEvent, Category
 from engine.store.places_models import FilingCondition
@@ -67,6 +68,46 @@ def create_client(deps: Deps, actor: Actor, name: Any, district_code: Any = None
                      {"name": client.name, "district_code": district_code})
         uow.commit()
         return {"id": client.id, "name": client.name, "district_code": district_code, "api_key": key}
+
+
+def client_page(deps: Deps, actor: Actor, *, after: str | None = None, limit: int = 100) -> paging.Page:
+    """The registered clients (never their keys: only a hash is kept), each with its request count."""
+    audit.require_admin(actor)
+    counts = (select(Open311Request.client_id, func.count().label("requests"))
+              .group_by(Open311Request.client_id).subquery())
+    query = (select(Open311Client, func.coalesce(counts.c.requests, 0))
+             .outerjoin(counts, counts.c.client_id == Open311Client.id))
+    with deps.uow() as uow:
+        page = paging.keyset(uow.session, query, [Open311Client.id], after=after, limit=limit,
+                             key_of=lambda row: [row[0].id])
+        return replace(page, items=[_client_view(c, n) for c, n in page.items])
+
+
+def _client_view(client: Open311Client, requests: int) -> dict[str, Any]:
+    return {"id": client.id, "name": client.name, "district_code": client.district_code, "active": client.active,
+            "created_at": isoformat(client.created_at), "requests": int(requests)}
+
+
+def revoke_client(deps: Deps, actor: Actor, client_id: int) -> dict[str, Any]:
+    """Revoke a client's key: it is refused (403) from now on; its requests stay and keep being answered.
+
+    :raises NotFound: no such client.
+    """
+    audit.require_admin(actor)
+    now = deps.clock.now()
+    with deps.uow(write=True) as uow:
+        client = uow.session.get(Open311Client, client_id)
+        if client is None:
+            raise NotFound(f"no such Open311 client: {client_id}")
+        if client.active:
+            client.active = False
+            audit.record(uow.session, actor, now, "revoke_open311_client", "open311_client", str(client.id),
+                         {"name": client.name})
+        requests = uow.session.scalar(select(func.count()).select_from(Open311Request)
+                                      .where(Open311Request.client_id == client.id)) or 0
+        view = _client_view(client, requests)
+        uow.commit()
+        return view
 
 
 def client_for_key(deps: Deps, api_key: str | None) -> Client:

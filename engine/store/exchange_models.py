@@ -107,3 +107,18 @@ class Open311Request(Base):
     media_url: Mapped[str | None] = mapped_column(String(500))
     attributes: Mapped[dict[str, Any] | None]
     requested_at: Mapped[Timestamp]
+
+
+class ExchangeKey(Base):
+    """A department system's key (数据交换密钥): it reads, as its department's account, the exports and
+    reference lists only; kept as SHA-256, revoked rather than deleted so the audit trail names it."""
+
+    __tablename__ = "exchange_keys"
+
+    id: Mapped[IntPK]
+    name: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[Timestamp]
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[OptTimestamp]

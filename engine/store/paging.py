@@ -41,8 +41,8 @@ def encode(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode(cursor: str, size: int) -> list[Any]:
-    """The sort key of a cursor made by :func:`encode`.
+def decode(cursor: str, size: int | None) -> list[Any]:
+    """The sort key of a cursor made by :func:`encode` (of ``size`` values; None: any number).
 
     :raises Invalid: (422 on ``after``) a cursor this module did not make.
     """
@@ -50,7 +50,8 @@ def decode(cursor: str, size: int) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
         values = None
-    if not isinstance(values, list) or len(values) != size or not all(isinstance(v, str | int | float) for v in values):
+    if (not isinstance(values, list) or not values or (size is not None and len(values) != size)
+            or not all(isinstance(v, str | int | float) for v in values)):
         raise Invalid("the page cursor is not valid; pass the 'next' of the previous page",
                       fields={"after": "invalid"})
     return values
@@ -94,6 +95,8 @@ def in_memory(items: list[dict[str, Any]], key: Callable[[dict[str, Any]], list[
               limit: int, descending: bool = False) -> Page:
     """Page a short list already read and sorted by ``key`` (classes, departments: hundreds of rows)."""
     if not items:
+        if after:  # an empty list still refuses a cursor this module never made
+            decode(after, None)
         return Page(items=[], next=None, total=0)
     if after:
         last = decode(after, len(key(items[0])))

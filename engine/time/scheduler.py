@@ -17,14 +17,14 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from engine.audit import digests, personal_data
 from engine.command.patrols import purge_tracks
 from engine.deps import Deps
-from engine.exchange import sms
+from engine.exchange import retention, sms
 from engine.exchange.delivery import deliver_due
 from engine.ops import heartbeat
 from engine.time.timers import fire_due
 
 log = logging.getLogger("szcg.scheduler")
 BATCH = 200
-RETENTION = "retention"  # the heartbeat of the hourly clearing of expired personal data
+RETENTION = "retention"  # the heartbeat of the hourly clearing of expired personal data and exchange rows
 RETENTION_EVERY = timedelta(hours=1)
 
 
@@ -52,6 +52,10 @@ def tick(deps: Deps) -> int:
         cleared = personal_data.clear_expired(deps)
         if cleared:
             log.info("cleared the reporters' personal data of %d finished cases (retention)", cleared)
+        purged = retention.purge(deps)  # old deliveries, their events, sent SMS rows (exchange_retention)
+        if purged.total:
+            log.info("purged %d webhook deliveries, %d events and %d sent SMS rows (retention)",
+                     purged.deliveries, purged.events, purged.sms)
     return total
 
 

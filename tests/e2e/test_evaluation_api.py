@@ -31,6 +31,22 @@ def test_district_ranking_and_the_cases_behind_its_on_time_close_rate(api, month
     assert all(row["reason_text"] for row in drill["cases"])
 
 
+def test_drill_pages_by_keyset_to_every_case_once(api, month):
+    url = "/api/v1/evaluation/district/drill?period=2026-03&code=650102&figure=on_time_close_rate&limit=2"
+    seen, pages = [], 0
+    while url:
+        res = api.get(url, "leader")
+        body = res.get_json()
+        assert res.status_code == 200 and body["total"] == 5 and body["total_exact"] and len(body["cases"]) <= 2
+        assert ("Link" in res.headers) == (body["next"] is not None)
+        seen += [(r["counted"], r["case_no"]) for r in body["cases"]]
+        url, pages = body["next_url"] and body["next_url"].replace("http://localhost", ""), pages + 1
+    assert pages == 3 and seen == sorted(seen) and len(set(seen)) == 5  # not counted first, then by number
+    forged = api.get("/api/v1/evaluation/district/drill?period=2026-03&code=650102&figure=on_time_close_rate"
+                     "&after=WyJ4IiwxXQ", "leader")  # ["x",1]
+    assert forged.status_code == 422 and forged.get_json()["fields"] == {"after": "invalid"}
+
+
 def test_drill_of_a_count_and_of_a_position(api, month):
     drill = api.get("/api/v1/evaluation/department/drill?period=2026-03&code=water&figure=rework",
                     "leader").get_json()
@@ -42,8 +58,12 @@ def test_drill_of_a_count_and_of_a_position(api, month):
 
 
 def test_plans_listed_and_mistakes_answered(api, month):
-    plans = api.get("/api/v1/evaluation/plans", "leader").get_json()["plans"]
-    assert [p["key"] for p in plans] == ["standard", "three_dimensions"]
+    plans = api.get("/api/v1/evaluation/plans", "leader").get_json()
+    assert [p["key"] for p in plans["items"]] == ["standard", "three_dimensions"] and plans["total"] == 2
+    first = api.get("/api/v1/evaluation/plans?limit=1", "leader").get_json()
+    second = api.get(f"/api/v1/evaluation/plans?limit=1&after={first['next']}", "leader").get_json()
+    assert [p["key"] for p in first["items"] + second["items"]] == ["standard", "three_dimensions"]
+    assert second["next"] is None
     assert api.get("/api/v1/evaluation/district?period=2026-03", "inspector_650102_01").status_code == 403
     assert api.get("/api/v1/evaluation/district?period=March", "leader").status_code == 422
     assert api.get("/api/v1/evaluation/district?period=2026-03&plan=nope", "leader").status_code == 404
@@ -61,12 +81,14 @@ def test_publish_and_compare_over_the_api(api, month):
     assert frozen["rows"][0]["code"] == "sanitation_650102"
     check = api.get("/api/v1/evaluation/publications/2026-03/compare", "leader").get_json()
     assert check["same"] is True
+    listed = api.get("/api/v1/evaluation/publications", "leader").get_json()
+    assert [(p["period"], p["plan"]) for p in listed["items"]] == [("2026-03", "standard")] and listed["total"] == 1
 
 
 def test_decision_support_and_integrity_over_the_api(api, month):
     hot = api.get("/api/v1/evaluation/hotspots?period=2026-03&level=street", "leader").get_json()
     assert hot["total"] == 9 and hot["places"][0]["cases"] == 5  # 天山 street: c1 c2 c3 c4 c9 (c5 voided)
-    assert api.get("/api/v1/evaluation/recurrences?period=2026-03", "leader").get_json()["recurrences"][0][
+    assert api.get("/api/v1/evaluation/recurrences?period=2026-03", "leader").get_json()["items"][0][
         "cases"] == ["EV0001", "EV0002", "EV0009"]  # G01 暴露垃圾: three in 30 days
     signals = api.get("/api/v1/evaluation/integrity?period=2026-03", "leader").get_json()
     assert set(signals) == {"period", "photo_reused", "report_swing", "quick_check", "bunched_reports"}

@@ -108,3 +108,23 @@ def test_discovery_names_the_endpoint(base):
     found = requests.get(f"{base}/discovery.json", timeout=10).json()
     assert found["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert "<discovery>" in requests.get(f"{base}/discovery.xml", timeout=10).text
+
+
+def test_keys_are_issued_listed_without_the_key_revoked_and_audited(base, client):
+    admin = {"Authorization": f"Bearer {client.post('/api/v1/auth/token', json={'username': 'admin', 'password': 'demo'}).get_json()['token']}"}
+    issued = client.post("/api/v1/admin/open311/clients", json={"name": "FixMyStreet"}, headers=admin).get_json()
+    assert post(base, issued["api_key"]).status_code == 201
+    listed = client.get("/api/v1/admin/open311/clients", headers=admin).get_json()
+    assert [(c["name"], c["active"], c["requests"]) for c in listed["items"]] == [("FixMyStreet", True, 1)]
+    assert issued["api_key"] not in str(listed)  # only a hash of the key is kept
+    revoked = client.delete(f"/api/v1/admin/open311/clients/{issued['id']}", headers=admin)
+    assert revoked.status_code == 200 and revoked.get_json()["active"] is False
+    refused = post(base, issued["api_key"])
+    assert refused.status_code == 403 and refused.json()[0]["description"] == "api_key is not valid"
+    trail = client.get(f"/api/v1/admin/events?target_type=open311_client&target={issued['id']}",
+                       headers=admin).get_json()
+    assert [e["action"] for e in trail["items"]] == ["revoke_open311_client", "create_open311_client"]
+    assert client.delete("/api/v1/admin/open311/clients/999999", headers=admin).status_code == 404
+    operator = client.post("/api/v1/auth/token", json={"username": "operator", "password": "demo"}).get_json()
+    assert client.get("/api/v1/admin/open311/clients",
+                      headers={"Authorization": f"Bearer {operator['token']}"}).status_code == 403

@@ -219,3 +219,65 @@ def test_without_an_sms_subscription_the_outbox_waits_for_the_pull_api(wdeps, re
         uow.commit()
     scheduler.tick(wdeps)
     assert len(notify.pending_outbox(wdeps)) == 1 and receiver.received == []
+
+
+def sms_row(deps, sent_at=None):
+    with deps.uow(write=True) as uow:
+        uow.session.add(OutboxMessage(notification_id=None, channel="sms", recipient="13900000000",
+                                      payload={"kind": "reply", "text": "x"}, created_at=deps.clock.now(),
+                                      sent_at=sent_at, attempts=1 if sent_at else 0))
+        uow.commit()
+
+
+def states(deps):
+    with deps.uow() as uow:
+        return sorted(uow.session.scalars(select(WebhookDelivery.state)))
+
+
+def test_old_delivered_and_failed_rows_are_purged_by_age_and_pending_ones_never(wdeps, receiver, clock):
+    from engine.exchange import retention
+
+    assert retention.ages(wdeps) == {"delivered_days": 30, "failed_days": 90}  # config.yaml
+    subscribe(wdeps, receiver, event_types=["case_created"])
+    report(wdeps)
+    delivery.deliver_due(wdeps)  # delivered now
+    with Receiver(subscriptions.new_secret()) as second:
+        second.answers = [410]
+        other = subscribe(wdeps, second, event_types=["case_created"], name="second")
+        report(wdeps)
+        delivery.deliver_due(wdeps)  # one more delivered to the first receiver; the second fails (410)
+        subscriptions.update_subscription(wdeps, actor(wdeps, "admin"), other["id"], {"active": True})
+        receiver.answers = second.answers = [500] * 3
+        report(wdeps)
+        delivery.deliver_due(wdeps)  # two pending, retrying
+    sms_row(wdeps, sent_at=wdeps.clock.now())
+    sms_row(wdeps)  # unsent: waits for the pull API
+    assert states(wdeps) == ["delivered", "delivered", "failed", "pending", "pending"]
+
+    clock.advance(days=29)
+    assert retention.purge(wdeps).total == 0
+    clock.advance(days=2)
+    purged = retention.purge(wdeps)
+    assert (purged.deliveries, purged.sms) == (2, 1)
+    assert states(wdeps) == ["failed", "pending", "pending"]
+    assert count(wdeps, WebhookEvent) == 2  # the first report's event had no delivery left; the others have
+    assert count(wdeps, OutboxMessage) == 1 and len(notify.pending_outbox(wdeps)) == 1
+    clock.advance(days=60)
+    assert retention.purge(wdeps).deliveries == 1 and states(wdeps) == ["pending", "pending"]
+    assert count(wdeps, WebhookEvent) == 1
+
+
+def test_the_scheduler_purges_hourly_with_the_configured_ages(settings, clock, receiver):
+    d = build_deps(settings.replace(webhook_allow_private_addresses=True,
+                                    exchange_retention={"delivered_days": 1, "failed_days": 2}), clock=clock)
+    try:
+        subscribe(d, receiver, event_types=["case_created"])
+        report(d)
+        scheduler.tick(d)
+        assert states(d) == ["delivered"]
+        clock.advance(days=1, hours=2)
+        scheduler.tick(d)
+        assert states(d) == [] and count(d, WebhookEvent) == 0
+    finally:
+        d.engine.dispose()
+

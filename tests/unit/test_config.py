@@ -27,6 +27,7 @@ def test_relative_sqlite_path_is_resolved_against_the_config_folder():
     ({"SZCG_SCHEDULER_INTERVAL_SECONDS": "soon"}, "scheduler_interval_seconds"),
     ({"SZCG_WARNING_RATIO": "1.5"}, "warning_ratio"),
     ({"SZCG_DATABASE_URL": "mysql://x"}, "database_url"),
+    ({"SZCG_EXCHANGE_RETENTION": "{delivered_days: 0}"}, "exchange_retention"),
     ({"SZCG_OFFICE_HOURS": "[{season: x, starts: '13-01', periods: ['09:00-12:00']}]"}, "office_hours"),
 ])
 def test_a_malformed_value_names_its_key(env, key):

@@ -10,7 +10,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 from engine.deps import Deps
-from engine.errors import BadRequest, NotFound, Unauthenticated
+from engine.errors import BadRequest, Forbidden, NotFound, Unauthenticated
+from engine.exchange import keys
 from engine.people import accounts
 from engine.people.accounts import ANONYMOUS, Actor
 from engine.store import paging
@@ -19,6 +20,10 @@ from engine.time.clock import BEIJING, as_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _PUBLIC: set[str] = set()
+# What a department system's exchange key may call (GET only): the exports and the reference lists.
+KEY_READS = frozenset({"api.export_cases", "api.export_grids", "api.export_components", "api.export_cameras",
+                       "api.list_cases", "api.grids", "api.list_components", "api.categories", "api.departments",
+                       "api.me"})
 MAX_ID = 2**31 - 1  # the largest id or number a path may carry
 
 
@@ -86,6 +91,11 @@ def bearer_actor(required: bool = True) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("malformed Authorization header; expected 'Bearer <token>'")
+    if keys.is_key(token.strip()):
+        if request.method != "GET" or request.endpoint not in KEY_READS:
+            raise Forbidden("an exchange key reads the exports and the reference lists only (GET /api/v1/exports/…, "
+                            "/cases, /grids, /components, /categories, /departments, /me)")
+        return keys.actor_for_key(deps(), token.strip())
     return accounts.actor_for_token(deps(), token.strip())
 
 
@@ -166,9 +176,10 @@ def page_json(page: Page, **extra: Any) -> Response:
 
 
 def list_json(items: list[dict[str, Any]], *key: str, limit_default: int = 100, limit_max: int = 1000,
-              extra: dict[str, Any] | None = None, descending: bool = False) -> Response:
-    """Page a short list the engine returned whole (sorted by ``key``) in the same shape."""
+              extra: dict[str, Any] | None = None, descending: bool = False,
+              sort_key: Callable[[dict[str, Any]], list[Any]] | None = None) -> Response:
+    """Page a short list the engine returned whole (sorted by ``key``, or by ``sort_key``) in the same shape."""
     limit = int_arg("limit", limit_default, 1, limit_max)
-    page = paging.in_memory(items, lambda item: [item[k] for k in key], after=after_arg(), limit=limit,
-                            descending=descending)
+    page = paging.in_memory(items, sort_key or (lambda item: [item[k] for k in key]), after=after_arg(),
+                            limit=limit, descending=descending)
     return page_json(page, **(extra or {}))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify, request
 
 from engine.errors import BadRequest
 from engine.evaluation import decisions, integrity, publication, scorecards
 from engine.evaluation.plans import load_plans
-from web.api.common import actor, bp, deps, int_arg, json_body
+from web.api.common import actor, after_arg, bp, deps, int_arg, json_body, list_json, paged
 
 
 def _period() -> str:
@@ -16,10 +18,10 @@ def _period() -> str:
 
 @bp.get("/evaluation/plans")
 def evaluation_plans():  # type: ignore[no-untyped-def]
-    """The plans a scorecard may be computed under (key, version, name)."""
+    """The plans a scorecard may be computed under (key, version, name), a page by key."""
     scorecards.visible_districts(actor())
-    return jsonify(plans=[{"key": p.key, "version": p.version, "name": p.name, "digest": p.digest}
-                          for p in load_plans().values()])
+    return list_json(sorted(({"key": p.key, "version": p.version, "name": p.name, "digest": p.digest}
+                             for p in load_plans().values()), key=lambda p: p["key"]), "key")
 
 
 @bp.get("/evaluation/<object_type>")
@@ -33,14 +35,21 @@ def evaluation_scorecard(object_type: str):  # type: ignore[no-untyped-def]
 def evaluation_drill(object_type: str):  # type: ignore[no-untyped-def]
     """The cases one figure of one object counted (``code``, ``figure``), each with its reason."""
     args = request.args
-    return jsonify(scorecards.drill(deps(), actor(), object_type, args.get("code", ""), args.get("figure", ""),
-                                    _period(), args.get("plan"), offset=int_arg("offset", 0, 0, 10_000_000),
-                                    limit=int_arg("limit", 200, 1, 1000)))
+    found = scorecards.drill(deps(), actor(), object_type, args.get("code", ""), args.get("figure", ""), _period(),
+                             args.get("plan"), offset=int_arg("offset", 0, 0, 10_000_000),
+                             limit=int_arg("limit", 200, 1, 1000), after=after_arg())
+    return paged(found, found["next"])
 
 
 @bp.get("/evaluation/publications")
 def evaluation_publications():  # type: ignore[no-untyped-def]
-    return jsonify(publications=publication.list_publications(deps(), actor()))
+    """Published periods, newest first (a page)."""
+    found = publication.list_publications(deps(), actor())
+    return list_json(sorted(found, key=_publication_key, reverse=True), sort_key=_publication_key, descending=True)
+
+
+def _publication_key(item: dict[str, Any]) -> list[Any]:
+    return [item["period"], item["plan"]]
 
 
 @bp.post("/evaluation/publications")
@@ -76,7 +85,8 @@ def evaluation_hotspots():  # type: ignore[no-untyped-def]
 @bp.get("/evaluation/recurrences")
 def evaluation_recurrences():  # type: ignore[no-untyped-def]
     """The same class at the same place again and again, with the cases and departments."""
-    return jsonify(recurrences=decisions.recurrences(deps(), actor(), _period()))
+    found = decisions.recurrences(deps(), actor(), _period())  # most cases first
+    return list_json(found, sort_key=lambda f: [-f["count"], f["code"], f["category_code"]])
 
 
 @bp.get("/evaluation/integrity")
@@ -94,4 +104,6 @@ def evaluation_distribution():  # type: ignore[no-untyped-def]
 @bp.get("/evaluation/anomalies")
 def evaluation_anomalies():  # type: ignore[no-untyped-def]
     """Classes far outside their usual range per district (against the previous periods and last year)."""
-    return jsonify(anomalies=decisions.anomalies(deps(), actor(), _period()))
+    found = decisions.anomalies(deps(), actor(), _period())  # farthest from the usual first
+    return list_json(found, sort_key=lambda f: [-abs(f["cases"] - f["mean"]), f["district_code"],
+                                                f["category_code"]])

@@ -216,7 +216,7 @@ def _admin_paths(obj_body: dict[str, Any]) -> dict[str, Any]:
                                           params=[KEY, q("version")], **admin)},
         "/admin/tables/{key}/versions": {
             "get": op("A decision table's versions and history", params=[KEY, *paged(default=100, high=1000)],
-                      ok={"allOf": [page_of(ref("TableVersion")), obj(("history",), history={"type": "array"})]},
+                      ok=page_of(ref("TableVersion"), also=("history",), history={"type": "array", "items": OBJ}),
                       **admin),
             "post": op("Upload a version (checked; stored as a draft)", ok=ref("AnyObject"), status="201",
                        params=[KEY], body=ref("TableUpload"), **admin)},
@@ -247,8 +247,9 @@ def _admin_paths(obj_body: dict[str, Any]) -> dict[str, Any]:
                                      params=[q("replace", {"enum": ["0", "1"]}), q("file")], body=TEXT,
                                      content_type="text/csv", tag="admin")},
         "/cameras/near": {"get": op("Cameras within 500 m of a point, nearest first", ok=page_of(ref("AnyObject")),
-                                    params=[q("lon", {**NUM, "minimum": -180, "maximum": 180}, required=True),
-                                            q("lat", {**NUM, "minimum": -90, "maximum": 90}, required=True)],
+                                    params=paged(q("lon", {**NUM, "minimum": -180, "maximum": 180}, required=True),
+                                                 q("lat", {**NUM, "minimum": -90, "maximum": 90}, required=True),
+                                                 default=100, high=1000),
                                     tag="command")},
         "/patrols/track": {"post": op("A batch of the signed-in inspector's GPS fixes; safe to resend",
                                       ok=ref("AnyObject"), tag="command",
@@ -259,18 +260,20 @@ def _admin_paths(obj_body: dict[str, Any]) -> dict[str, Any]:
         "/patrols/{username}/{day}": {"get": op("One inspector's day: distance, time on patrol, beat coverage",
                                                 ok=ref("AnyObject"), params=[path("username"), path("day")],
                                                 tag="command")},
-        "/evaluation/plans": {"get": op("The evaluation plans (key, version, name, digest)", ok=ref("AnyObject"),
-                                        tag="evaluation")},
+        "/evaluation/plans": {"get": op("The evaluation plans (key, version, name, digest)", tag="evaluation",
+                                        ok=page_of(ref("AnyObject")), params=paged(default=100, high=1000))},
         "/evaluation/{object_type}": {"get": op(
             "Scorecards of one object type (grid … city, department, a position) for a period under a plan",
             ok=ref("AnyObject"), params=[path("object_type"), q("period", doc="2026-05, 2026-Q2, 2026-W21, …"),
                                          q("plan")], tag="evaluation")},
         "/evaluation/{object_type}/drill": {"get": op(
-            "The cases one figure of one object counted, each with its reason", ok=ref("AnyObject"),
+            "The cases one figure of one object counted, each with its reason (a page; `after` or `offset`)",
+            ok=page_of(ref("AnyObject"), "cases"), tag="evaluation",
             params=[path("object_type"), q("code", required=True), q("figure", required=True), q("period"), q("plan"),
-                    q("offset", {"type": "integer", "minimum": 0}), limit(200, 1000)], tag="evaluation")},
+                    q("offset", {"type": "integer", "minimum": 0}), *paged(default=200, high=1000)])},
         "/evaluation/publications": {
-            "get": op("Published periods", ok=ref("AnyObject"), tag="evaluation"),
+            "get": op("Published periods, newest first", ok=page_of(ref("AnyObject")), tag="evaluation",
+                      params=paged(default=100, high=1000)),
             "post": op("Publish (freeze) a period that has ended", ok=ref("AnyObject"), status="201",
                        body={**obj(("period",), period=STR, plan=STR), "examples": [{"period": "2026-02"}]},
                        errors="400 401 403 404 409 422", tag="evaluation")},
@@ -283,14 +286,16 @@ def _admin_paths(obj_body: dict[str, Any]) -> dict[str, Any]:
         "/evaluation/hotspots": {"get": op("Hot spots of the period", ok=ref("AnyObject"),
                                            params=[q("period"), q("level", {"enum": ["grid", "street"]})],
                                            tag="evaluation")},
-        "/evaluation/recurrences": {"get": op("Recurrences at the same place", ok=ref("AnyObject"),
-                                              params=[q("period")], tag="evaluation")},
+        "/evaluation/recurrences": {"get": op("Recurrences at the same place, most cases first",
+                                              ok=page_of(ref("AnyObject")), tag="evaluation",
+                                              params=paged(q("period"), default=100, high=1000))},
         "/evaluation/integrity": {"get": op("Integrity signals with their evidence", ok=ref("AnyObject"),
                                             params=[q("period")], tag="evaluation")},
         "/evaluation/distribution": {"get": op("Cases by class, source and stage", ok=ref("AnyObject"),
                                                params=[q("period")], tag="evaluation")},
-        "/evaluation/anomalies": {"get": op("Classes far outside their usual range", ok=ref("AnyObject"),
-                                            params=[q("period")], tag="evaluation")},
+        "/evaluation/anomalies": {"get": op("Classes far outside their usual range, farthest first",
+                                            ok=page_of(ref("AnyObject")), tag="evaluation",
+                                            params=paged(q("period"), default=100, high=1000))},
         "/admin/personal-data-views": {"get": op(
             "Who viewed reporters' names and phones, newest first", ok=page_of(ref("AnyObject")),
             params=paged(q("viewer"), q("case_no"), q("field", {"enum": ["reporter_name", "reporter_phone"]}),
@@ -335,7 +340,9 @@ def document() -> dict[str, Any]:
             "requestBody": {"content": {"application/json": {"schema": ref("WebhookEvent")}}},
             "responses": {"200": {"description": "any 2xx: delivered; 410: stop sending; else retried"}}}}},
         "components": {"schemas": {**SCHEMAS, **openapi_exchange.SCHEMAS}, "securitySchemes": {"bearer": {
-            "type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"}}},
+            "type": "http", "scheme": "bearer",
+            "description": "a token from POST /api/v1/auth/token, or a department system's exchange key (szk_…, "
+                           "POST /api/v1/admin/exchange/keys), which reads the exports and reference lists only"}}},
     }
 
 

@@ -44,6 +44,10 @@ SCHEMAS: dict[str, Any] = {
                                    "appeal_type": "投诉", "content": "小区门口垃圾三天没人清运",
                                    "address": "天山区第一社区", "category_code": "20102",
                                    "contact_name": "王女士", "contact_phone": "13900000000"}]},
+    "Open311Client": obj(("id", "name", "active", "requests"), id=INT, name=STR, district_code=N_STR, active=BOOL,
+                         created_at=TIME, requests={**INT, "minimum": 0}),
+    "ExchangeKey": obj(("id", "name", "username", "active"), id=INT, name=STR, username=STR,
+                       department_code=N_STR, created_at=TIME, created_by=STR, revoked_at=TIME, active=BOOL),
     "HotlineOrderTaken": obj(("order_no", "case_no", "status", "tracking_code", "created"), order_no=STR,
                              case_no=STR, status=STR, tracking_code=STR, created=BOOL),
     "WebhookEvent": obj(("type", "timestamp", "data"), type={"enum": EVENT_TYPES}, timestamp=STR,
@@ -58,6 +62,28 @@ def _export(operation: dict[str, Any]) -> dict[str, Any]:
                                                  "application/json": {"schema": ref("CaseList")},
                                                  "application/geo+json": {"schema": ref("FeatureCollection")}}}
     return operation
+
+
+def _place_export(operation: dict[str, Any]) -> dict[str, Any]:
+    operation["responses"]["200"] = {"description": "one page; the next in the Link header (and `next` in JSON)",
+                                     "content": {"text/csv": {"schema": STR},
+                                                 "application/json": {"schema": page_of(ref("AnyObject"))},
+                                                 "application/geo+json": {"schema": ref("FeatureCollection")}}}
+    return operation
+
+
+def _place_exports(op: Any, paged: Any) -> dict[str, Any]:
+    fmt = {"name": "fmt", "in": "path", "required": True, "schema": {"enum": ["csv", "json", "geojson"]}}
+    bbox = {"name": "bbox", "in": "query", "description": "minlon,minlat,maxlon,maxlat (WGS84)",
+            "schema": {"type": "string", "pattern": r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"}}
+    district = {"name": "district_code", "in": "query", "schema": STR}
+    filters = {"grids": (district, bbox), "components": (bbox, {"name": "category_code", "in": "query",
+                                                                "schema": STR}), "cameras": (district,)}
+    summaries = {"grids": "Unit grids (polygons)", "components": "Components (points)",
+                 "cameras": "Cameras (points, without their stream address)"}
+    return {f"/exports/{kind}.{{fmt}}": {"get": _place_export(op(
+        f"{summaries[kind]} as CSV, JSON or GeoJSON by code (a department's pull)", ok=None, tag="exchange",
+        params=[fmt, *paged(*filters[kind], default=1000, high=5000)]))} for kind in ("grids", "components", "cameras")}
 
 
 def _replayed(operation: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +111,26 @@ def operations(op: Any, path: Any, paged: Any) -> dict[str, Any]:
             "The delivery log, newest first", ok=page_of(ref("Delivery")), **admin,
             params=[sub_id, *paged({"name": "state", "in": "query", "schema": {
                 "enum": ["pending", "delivered", "failed"]}}, default=100, high=1000)])},
-        "/admin/open311/clients": {"post": op(
+        "/admin/exchange/keys": {
+            "get": op("Department systems' exchange keys (never the keys)", ok=page_of(ref("ExchangeKey")),
+                      params=paged(default=100, high=1000), **admin),
+            "post": op("Issue an exchange key for a department's account; the answer carries it, shown once",
+                       status="201", ok={"allOf": [ref("ExchangeKey"), obj(("api_key",), api_key=STR)]}, **admin,
+                       body={**obj(("name", "username"), name={**STR, "minLength": 1, "maxLength": 100},
+                                   username={**STR, "minLength": 1, "maxLength": 64}),
+                             "examples": [{"name": "环卫系统", "username": "sanitation_650102"}]})},
+        "/admin/exchange/keys/{key_id}": {"delete": op(
+            "Revoke an exchange key (audited)", ok=ref("ExchangeKey"), **admin,
+            params=[{"name": "key_id", "in": "path", "required": True,
+                     "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}])},
+        "/admin/open311/clients/{client_id}": {"delete": op(
+            "Revoke an Open311 client's api_key (audited); its requests stay", ok=ref("Open311Client"),
+            params=[{"name": "client_id", "in": "path", "required": True,
+                     "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}], **admin)},
+        "/admin/open311/clients": {
+            "get": op("Open311 clients (never their keys), with their request counts", **admin,
+                      ok=page_of(ref("Open311Client")), params=paged(default=100, high=1000)),
+            "post": op(
             "Register an Open311 client; the answer carries its api_key, shown once", status="201", **admin,
             ok=obj(("id", "name", "api_key"), id=INT, name=STR, district_code=N_STR, api_key=STR),
             body={**obj(("name",), name={**STR, "minLength": 1, "maxLength": 100},
@@ -97,6 +142,7 @@ def operations(op: Any, path: Any, paged: Any) -> dict[str, Any]:
                     *paged(*({"name": n, "in": "query", "schema": STR} for n in (
                         "status", "district_code", "department_code", "category_code", "from", "to")),
                            default=500, high=1000)]))},
+        **_place_exports(op, paged),
         "/hotline/orders": {"post": _replayed(op(
             "12345 work order in; the same order_no again answers 200 with the same case", ok=ref("HotlineOrderTaken"),
             status="201", body=ref("HotlineOrder"), tag="exchange", errors="400 401 403 409 422"))},

@@ -27,9 +27,13 @@ def obj(required: tuple[str, ...] = (), **properties: Any) -> dict[str, Any]:
     return {"type": "object", "required": list(required), "properties": properties}
 
 
-def page_of(item: dict[str, Any], key: str = "items") -> dict[str, Any]:
-    """A list in the one page shape every list has (``next`` is the cursor to pass as ``after``)."""
-    return {"allOf": [ref("PageMembers"), obj((key,), **{key: {"type": "array", "items": item}})]}
+def page_of(item: dict[str, Any], key: str = "items", also: tuple[str, ...] = (), **more: Any) -> dict[str, Any]:
+    """A list in the one page shape every list has (``next`` is the cursor to pass as ``after``).
+
+    ``more`` are members beside the list (``also`` names the required ones), in the same object so
+    that the ``allOf`` stays one level deep: client generators merge one level, not nested ones.
+    """
+    return {"allOf": [ref("PageMembers"), obj((key, *also), **{key: {"type": "array", "items": item}}, **more)]}
 
 
 SCHEMAS: dict[str, Any] = {
@@ -72,7 +76,7 @@ SCHEMAS: dict[str, Any] = {
                                                      timeline={"type": "array", "items": ref("TimelineLine")})]},
     "TimelineLine": obj(("at", "action"), at=TIME, actor=N_STR, role=N_STR, action=STR, stage_from=N_STR,
                         stage_to=N_STR, comment=N_STR, data=nullable("object")),
-    "CaseList": {"allOf": [page_of(ref("CaseSummary")), obj(("page", "per_page"), page=INT, per_page=INT)]},
+    "CaseList": page_of(ref("CaseSummary"), also=("page", "per_page"), page=INT, per_page=INT),
     "Task": obj(("id", "case_no", "stage", "name", "lane"), id=STR, case_no=STR, stage=STR, name=STR, form_key=STR,
                 lane=STR, district_code=N_STR, department_code=N_STR, grid_code=N_STR, category_code=STR,
                 created_at=TIME, due_at=TIME, warn_at=TIME, light=nullable("string", enum=["green", "yellow", "red",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify, request
 
 from engine.cases.attachments import Upload
 from engine.command import cameras, video
 from engine.errors import BadRequest, Invalid
-from web.api.common import actor, bp, deps, float_arg, paged, public
+from web.api.common import actor, bp, deps, float_arg, list_json, public
 
 
 @bp.post("/video/events")
@@ -51,5 +53,9 @@ def cameras_near():  # type: ignore[no-untyped-def]
     for name, value, bound in (("lon", lon, 180), ("lat", lat, 90)):
         if value is None or not -bound <= value <= bound:
             raise Invalid(f"'{name}' must be a number between -{bound} and {bound}", fields={name: "invalid"})
-    items = cameras.cameras_near(deps(), lon, lat)  # type: ignore[arg-type]
-    return paged({"items": items, "next": None, "total": len(items), "total_exact": True}, None)
+    items = cameras.cameras_near(deps(), lon, lat)  # type: ignore[arg-type]  # nearest first
+
+    def nearest(c: dict[str, Any]) -> list[Any]:
+        return [(c["lon"] - lon) ** 2 + (c["lat"] - lat) ** 2, c["code"]]  # type: ignore[operator]
+
+    return list_json(sorted(items, key=nearest), sort_key=nearest, limit_default=100, limit_max=1000)
