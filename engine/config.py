@@ -159,6 +159,8 @@ SCHEMA: dict[str, Any] = {
             "properties": {
                 "retention_days": {"type": "integer", "minimum": 1},
                 "gap_minutes": {"type": "number", "exclusiveMinimum": 0},
+                "fix_seconds": {"type": "number", "minimum": 1, "maximum": 600},
+                "upload_seconds": {"type": "number", "minimum": 1, "maximum": 3600},
             },
         },
         "video": {

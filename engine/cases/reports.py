@@ -47,6 +47,9 @@ class ReportInput:
     urgency: str = "normal"
     injuries: int = 0  # people reported hurt (a missing manhole cover that has hurt someone)
     external_ref: str | None = None  # the intake system's number (a 12345 order's 工单编号)
+    # Set by an intake that decided to file at once (a video event, by the video_intake table): the
+    # process may skip 受理 and 核实 (case_lifecycle's gateway reads it). Never taken from a payload.
+    straight_to_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,8 @@ def start_case(deps: Deps, session: Session, actor: Actor, report: ReportInput, 
     session.flush()
     case.case_no = f"{chosen.process.info.case_no_prefix}{now.astimezone(BEIJING):%Y%m%d}{case.id:07d}"
     step = Step.begin(deps, session, case, actor,
-                      {**_start_data(case), "self_handled": report.self_handled})
+                      {**_start_data(case), "self_handled": report.self_handled,
+                       "straight_to_file": report.straight_to_file})
     step.role = report.source if actor.has_role(report.source) else None
     selected = {"selected_by": chosen.decided.provenance()} if chosen.decided is not None else {}
     step.add_event("report", comment=report.description,

@@ -16,10 +16,10 @@ from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.command import patrols
+from engine.command.points import OPEN_CASE, OPEN_TASK
 from engine.store.models import Case, Category, Department, Task
 from engine.time.clock import BEIJING, as_utc, isoformat
 
-FINISHED = ("closed", "void")
 # The six stages vendors' screens count (上报, 受理, 立案, 派遣, 处置, 结案), each by its stored time.
 STAGE_TIMES = {"reported": Case.reported_at, "registered": Case.registered_at, "filed": Case.filed_at,
                "dispatched": Case.dispatched_at, "handled": Case.handled_at, "closed": Case.closed_at}
@@ -56,13 +56,13 @@ def overdue(session: Session, now: datetime, district_code: str | None) -> list[
     """Open cases past their handling deadline or with an overdue open task, the oldest first."""
     late_cases = session.execute(
         select(Case.case_no, Case.status, Case.department_code, Case.category_code, Case.deadline_at.label("due"))
-        .where(Case.status.not_in(FINISHED), Case.deadline_at < now, _in(district_code))
+        .where(OPEN_CASE, Case.deadline_at < now, _in(district_code))
         .order_by(Case.deadline_at).limit(OVERDUE_ROWS)).all()
     late_tasks = session.execute(
         select(Case.case_no, Case.status, func.coalesce(Task.department_code, Case.department_code).label("dept"),
                Case.category_code, Task.due_at.label("due"))
         .join(Case, Case.id == Task.case_id)
-        .where(Task.state == "open", Task.due_at < now, _in(district_code))
+        .where(OPEN_TASK, Task.due_at < now, _in(district_code))
         .order_by(Task.due_at).limit(OVERDUE_ROWS)).all()
     oldest: dict[str, tuple[Any, ...]] = {}
     for no, status, dept, cat, due in [*late_cases, *late_tasks]:
@@ -92,13 +92,16 @@ def departments(session: Session, now: datetime, district_code: str | None) -> l
     """This month's handled cases per department and the share handled in time, the laggards first."""
     _, month = day_and_month(now)
     in_time = or_(Case.deadline_at.is_(None), Case.handled_at <= Case.deadline_at)
-    rows = session.execute(select(Case.department_code, func.count().label("n"),
-                                  func.sum(case((in_time, 1), else_=0)).label("ok"))
-                           .where(Case.handled_at >= month, Case.department_code.is_not(None), _in(district_code))
-                           .group_by(Case.department_code)).all()
-    names = _department_names(session, {r.department_code for r in rows})
-    result = [{"code": r.department_code, "name": names.get(r.department_code, r.department_code),
-               "handled": r.n, "on_time": int(r.ok or 0), "rate": round(int(r.ok or 0) / r.n, 4)} for r in rows]
+    # Grouped by an expression, not the bare column: SQLite otherwise walked the whole department
+    # index for its order instead of this month's handled cases (90 ms against 5 at 60,000 cases).
+    department = func.coalesce(Case.department_code, "")
+    rows = session.execute(select(department, func.count(), func.sum(case((in_time, 1), else_=0)))
+                           .where(Case.handled_at >= month, _in(district_code))
+                           .group_by(department)).all()
+    rows = [(code, n, int(ok or 0)) for code, n, ok in rows if code]
+    names = _department_names(session, {code for code, _, _ in rows})
+    result = [{"code": code, "name": names.get(code, code), "handled": n, "on_time": ok, "rate": round(ok / n, 4)}
+              for code, n, ok in rows]
     return sorted(result, key=lambda d: (d["rate"], -d["handled"], d["code"]))
 
 

@@ -154,13 +154,24 @@ def _in_district(session: Session, username: str, district_code: str) -> bool:
                           .where(User.username == username, Place.district_code == district_code)) > 0
 
 
-def patrols_near(deps: Deps, actor: Actor, lon: float, lat: float, at: datetime, *, radius_m: float = 200,
-                 hours: float = 2) -> list[dict[str, Any]]:
+NEAR_RADIUS_M = 200
+NEAR_HOURS = 2
+
+
+def may_see_patrols_near(actor: Actor) -> bool:
+    """Whether the actor sees who patrolled near a case (tracks are personal data)."""
+    return actor.has_role("shift_leader", "admin")
+
+
+def patrols_near(deps: Deps, actor: Actor, lon: float, lat: float, at: datetime, *, radius_m: float = NEAR_RADIUS_M,
+                 hours: float = NEAR_HOURS) -> list[dict[str, Any]]:
     """Was anyone near? Inspectors with a fix within ``radius_m`` of a point within ``hours`` of ``at``.
 
+    Each: the nearest fix (``at``, ``lon``, ``lat``, ``distance_m``) and ``track``, the inspector's fixes
+    within the radius in that window as ``[lat, lon]`` (the case page's map draws them).
     Tracks are personal data: only shift leaders and administrators get an answer (others an empty list).
     """
-    if not actor.has_role("shift_leader", "admin"):
+    if not may_see_patrols_near(actor):
         return []
     dlat = radius_m / 111_320
     dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
@@ -172,9 +183,13 @@ def patrols_near(deps: Deps, actor: Actor, lon: float, lat: float, at: datetime,
                    PatrolPoint.lon.between(lon - dlon, lon + dlon), PatrolPoint.lat.between(lat - dlat, lat + dlat))
             .order_by(PatrolPoint.at)).all()
     nearest: dict[str, dict[str, Any]] = {}
+    tracks: dict[str, list[list[float]]] = {}
     for username, name, when, plon, plat in rows:
         metres = float(_distance_m(np.array([lon, plon]), np.array([lat, plat]))[0])
-        if metres <= radius_m and (username not in nearest or metres < nearest[username]["distance_m"]):
+        if metres > radius_m:
+            continue
+        tracks.setdefault(username, []).append([round(plat, 6), round(plon, 6)])
+        if username not in nearest or metres < nearest[username]["distance_m"]:
             nearest[username] = {"username": username, "name": name, "at": isoformat(when),
-                                 "distance_m": round(metres, 1)}
-    return sorted(nearest.values(), key=lambda n: n["distance_m"])
+                                 "lon": round(plon, 6), "lat": round(plat, 6), "distance_m": round(metres, 1)}
+    return sorted(({**n, "track": tracks[n["username"]]} for n in nearest.values()), key=lambda n: n["distance_m"])

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, select, text
 from sqlalchemy.orm import Session
 
 from engine.runtime.parsing import PRIORITIES
@@ -20,6 +20,10 @@ from engine.store.models import Case, Task
 
 LIGHTS = (None, "green", "yellow", "red")
 FINISHED = ("closed", "void")
+# The partial indexes' own conditions (migration 0015), written out so that the database matches
+# them: a bound ``NOT IN (?, ?)`` does not select a partial index on SQLite.
+OPEN_CASE = text("cases.status NOT IN ('closed', 'void')")
+OPEN_TASK = text("tasks.state = 'open'")
 
 Point = list[Any]
 
@@ -60,9 +64,31 @@ def _point(row: Any) -> Point:
 
 
 def open_points(session: Session, now: datetime, district_code: str | None) -> list[Point]:
-    """Every open case of the district (or city) as a point."""
-    rows = session.execute(_points_query(now, district_code).where(Case.status.not_in(FINISHED)))
-    return [_point(row) for row in rows]
+    """Every open case of the district (or city) as a point.
+
+    Two scans of partial covering indexes (0015), joined here: the open tasks' worst light and
+    highest priority per case, then the open cases. One join in SQL made SQLite scan every case
+    and every task ever created (1.3 s at 20,000 open among 60,000 cases on a busy machine).
+    Only numbers and strings come back (the lights are computed by the database): decoding
+    40,000 timestamps was a fifth of the time.
+    """
+    connection = session.connection()  # Core rows: the ORM's result machinery doubled the time
+    tasks = {case_id: (light, priority) for case_id, light, priority in connection.execute(
+        select(Task.case_id, func.max(_light(now, Task.warn_at, Task.due_at)), func.max(Task.priority))
+        .where(OPEN_TASK).group_by(Task.case_id))}
+    query = (select(Case.id, Case.case_no, Case.lon, Case.lat, _light(now, Case.deadline_warn_at, Case.deadline_at),
+                    Case.response_level).where(OPEN_CASE))
+    if district_code:
+        query = query.where(Case.district_code == district_code)
+    emergency, none, get = PRIORITIES["emergency"], (0, None), tasks.get
+
+    def point(row: Any) -> Point:  # the hot loop: 20,000 calls; round(x * 1e6) / 1e6 is round(x, 6), 2.5× faster
+        case_id, case_no, lon, lat, light, level = row
+        task_light, priority = get(case_id, none)
+        return [round(lon * 1e6) / 1e6, round(lat * 1e6) / 1e6, task_light if task_light > light else light,
+                1 if level is not None or (priority is not None and priority >= emergency) else 0, case_no]
+
+    return [point(row) for row in connection.execute(query)]
 
 
 def points_of(session: Session, now: datetime, district_code: str | None,

@@ -5,7 +5,9 @@ snapshot. The event id makes a retry return the first answer; below the confiden
 the event is dropped (and counted); the same camera and class within the fold window is the
 same problem, so the repeat is counted on the report it folds into instead of a new case;
 otherwise it is a report with source ``video`` through the normal report use case, so the
-process selection table decides what happens next (受理 by an operator, or straight on).
+process selection table decides which process it starts, and the ``video_intake`` table
+(``workflows/video_intake.dmn``: class and confidence) whether an operator registers it (受理) as
+usual or it goes straight to filing.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from engine.deps import Deps
 from engine.errors import Invalid, Unauthenticated
 from engine.people import audit
 from engine.people.accounts import Actor, Grant
-from engine.standards.catalog import find_category
+from engine.rules import tables
+from engine.standards.catalog import find_category, split_category_code
 from engine.store.command_models import Camera, VideoEvent, VideoKey
 from engine.store.models import Case
 from engine.time.clock import as_utc, isoformat
@@ -148,12 +151,25 @@ def receive_event(deps: Deps, platform: VideoPlatform, event: EventInput, snapsh
     fold_into = _fold_target(deps, event, now - timedelta(minutes=video["fold_window_minutes"]))
     if fold_into is not None:
         return _store(deps, platform, event, now, "folded", fold_into)
+    intake = decide_intake(deps, event)
     report = reports.ReportInput(source="video", category_code=event.class_code, lon=lon, lat=lat,
-                                 description=f"视频智能识别：{name}（置信度 {event.confidence:.2f}）")
+                                 description=f"视频智能识别：{name}（置信度 {event.confidence:.2f}）",
+                                 straight_to_file=intake.outputs.get("intake") == "file")
     made = attachments.report_with_photos(deps, platform.actor(), report, f"video:{event.event_id}", [snapshot])
     with deps.uow() as uow:
         case_id = uow.session.scalar(select(Case.id).where(Case.case_no == made.case_no))
-    return _store(deps, platform, event, now, "reported", case_id)
+    answer = _store(deps, platform, event, now, "reported", case_id)
+    return {**answer, "intake": intake.outputs.get("intake"), "intake_by": intake.provenance(),
+            "status": made.status}
+
+
+def decide_intake(deps: Deps, event: EventInput) -> tables.Decided:
+    """The ``video_intake`` table's answer for the event: ``register`` (受理 as usual) or ``file`` (直接立案)."""
+    kind, minor = split_category_code(event.class_code)
+    with deps.uow() as uow:
+        return tables.decide(deps, uow.session, "video_intake",
+                             {"kind": kind, "major_code": minor[:2], "minor_code": minor,
+                              "confidence": event.confidence})
 
 
 def _known(deps: Deps, event_id: str) -> dict[str, Any] | None:

@@ -167,6 +167,16 @@ class Case(Base):
         Index("ix_cases_department_id", "department_code", "id"),
         # The case search by process (0009).
         Index("ix_cases_process_reported", "process_key", "reported_at", "id"),
+        # The big screen (0015): the open cases' points and overdue list from one partial covering
+        # index, and one range per stage time for the month's counts.
+        Index("ix_cases_open", "deadline_at", "id", "case_no", "lon", "lat", "deadline_warn_at", "response_level",
+              "district_code", "status", "department_code", "category_code",
+              **_where("status NOT IN ('closed', 'void')")),
+        Index("ix_cases_registered", "registered_at"),
+        Index("ix_cases_filed", "filed_at"),
+        Index("ix_cases_dispatched", "dispatched_at"),
+        Index("ix_cases_handled_department", "handled_at", "department_code", "deadline_at"),
+        Index("ix_cases_closed", "closed_at"),
     )
 
     id: Mapped[IntPK]
@@ -268,6 +278,9 @@ class Task(Base):
         # A handler's or inspector's own case list starts from every task they ever had.
         Index("ix_tasks_department_case", "department_code", "case_id"),
         Index("ix_tasks_assignee_case", "assignee_id", "case_id"),
+        # The big screen (0015): each open case's worst light and priority, the overdue open tasks.
+        Index("ix_tasks_open_case", "case_id", "due_at", "warn_at", "priority", **_where("state = 'open'")),
+        Index("ix_tasks_open_due", "due_at", **_where("state = 'open'")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -109,3 +109,48 @@ def test_the_case_page_map_carries_the_cameras_near_the_case(api, client, deps, 
     pages.login("operator")
     html = pages.get(f"/cases/{made.case_no}").get_data(as_text=True)
     assert "CAM-001" in html and "rtsp://10.0.0.1/1" in html
+
+
+PARKING = "20505"  # incident 0505 机动车乱停放
+
+
+def test_the_video_intake_table_sends_a_sure_event_straight_to_filing(api, deps, key):
+    sure = send(api, key, event_id="p1", confidence="0.93", **{"class": PARKING}).get_json()
+    assert sure["intake"] == "file" and sure["intake_by"]["table"] == "video_intake" and sure["status"] == "file"
+    unsure = send(api, key, event_id="p2", camera="CAM-002", confidence="0.8", **{"class": PARKING}).get_json()
+    assert unsure["intake"] == "register" and unsure["status"] == "register"
+    with deps.uow() as uow:
+        filed = uow.session.scalar(select(Case).where(Case.case_no == sure["case_no"]))
+        assert filed.registered_at is None and filed.status == "file"
+    # The shift leader files it like any other case: it goes on to dispatch.
+    from tests.factories import act
+
+    assert act(deps, sure["case_no"], "file", {"decision": "file"}) == "dispatch"
+
+
+def test_changing_the_video_intake_table_changes_the_path_with_no_python_change(api, deps, key):
+    before = send(api, key, event_id="g1", confidence="0.9").get_json()  # exposed garbage at 0.90
+    assert before["intake"] == "register" and before["status"] == "register"
+    stored = api.get("/api/v1/admin/tables/video_intake", "admin").get_json()
+    xml = stored["dmn_xml"].replace("<text>? &gt;= 0.95</text>", "<text>? &gt;= 0.85</text>")
+    assert xml != stored["dmn_xml"]
+    examples = [e for e in stored["examples_list"] if e["inputs"]["minor_code"] != "0102"]
+    examples.append({"note": "exposed garbage at 0.90 is filed at once now", "expected": {"intake": "file"},
+                     "inputs": {"kind": "incident", "minor_code": "0102", "confidence": 0.9}})
+    uploaded = api.post("/api/v1/admin/tables/video_intake/versions", "admin",
+                        json={"dmn": xml, "examples": examples, "note": "暴露垃圾 0.85 起直接立案"})
+    assert uploaded.status_code == 201, uploaded.get_json()
+    version = uploaded.get_json()["version"]
+    assert api.post(f"/api/v1/admin/tables/video_intake/versions/{version}/activate", "admin").status_code == 200
+    after = send(api, key, event_id="g2", camera="CAM-002", confidence="0.9").get_json()
+    assert after["intake"] == "file" and after["status"] == "file"
+    assert after["intake_by"] == {"table": "video_intake", "version": version, "rule": 2}
+
+
+def test_a_video_intake_table_that_breaks_its_examples_is_refused(api, deps, key):
+    stored = api.get("/api/v1/admin/tables/video_intake", "admin").get_json()
+    xml = stored["dmn_xml"].replace("<text>? &gt;= 0.9</text>", "<text>? &gt;= 0.99</text>")
+    res = api.post("/api/v1/admin/tables/video_intake/versions", "admin",
+                   json={"dmn": xml, "examples": stored["examples_list"]})
+    assert res.status_code == 422 and "dmn" in res.get_json()["fields"]
+    assert send(api, key, event_id="r1", confidence="0.93", **{"class": PARKING}).get_json()["intake"] == "file"

@@ -3,7 +3,10 @@ seen only by the inspector, shift leaders and administrators, and deleted after 
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, datetime, timedelta
+from html import unescape as html_unescape
 
 import pytest
 
@@ -83,3 +86,28 @@ def test_the_case_page_tells_a_shift_leader_who_was_near(deps, client):
     pages.login("shift_leader")
     html = pages.get(f"/cases/{made.case_no}").get_data(as_text=True)
     assert "上报前后附近的监督员" in html
+    # The map draws the radius looked at, the nearest fix and the track inside it (巡查覆盖).
+    config = json.loads(html_unescape(re.search(r"data-map='([^']+)'", html).group(1)))
+    coverage = config["patrols"]
+    assert coverage["radius_m"] == patrols.NEAR_RADIUS_M and len(coverage["inspectors"]) == 1
+    nearest = coverage["inspectors"][0]
+    assert len(nearest["track"]) == 30 and nearest["point"] == [INSIDE[1], INSIDE[0]]
+
+
+def test_the_case_page_says_nobody_was_near_and_keeps_tracks_from_others(deps, client):
+    from tests.factories import report
+    from tests.pages.conftest import Pages
+
+    far = [{**p, "lon": p["lon"] + 0.01} for p in track(10)]  # 800 m east
+    patrols.upload_track(deps, actor(deps, INSPECTOR), far)
+    made = report(deps, source="citizen")
+    pages = Pages(client)
+    pages.login("shift_leader")
+    html = pages.get(f"/cases/{made.case_no}").get_data(as_text=True)
+    assert "米范围内没有监督员巡查经过" in html
+    assert json.loads(html_unescape(re.search(r"data-map='([^']+)'", html).group(1)))["patrols"]["inspectors"] == []
+    pages.login("operator")
+    html = pages.get(f"/cases/{made.case_no}").get_data(as_text=True)
+    assert "没有监督员巡查经过" not in html
+    assert json.loads(html_unescape(re.search(r"data-map='([^']+)'", html).group(1)))["patrols"] is None
+

@@ -48,7 +48,7 @@ LIFECYCLE_LANES = {"register": "operator", "confirm_self_handled": "operator", "
 def start_data(source: str = "inspector", **extra: Any) -> dict[str, Any]:
     return {"source": source, "kind": "incident", "category_code": "20102", "major_code": "01",
             "minor_code": "0102", "area_class": "B", "district_code": "650102", "grid_code": "65010200100101",
-            "case_no": "TS2026000001", "urgency": "normal", "self_handled": False, **extra}
+            "case_no": "TS2026000001", "urgency": "normal", "self_handled": False, "straight_to_file": False, **extra}
 
 
 # -- fixtures -----------------------------------------------------------------------------
@@ -277,6 +277,15 @@ def test_a_self_handled_report_is_confirmed_and_closed_or_voided(parsed: ParsedP
     refused = Driver(parsed, self_handled=True)
     refused.do("confirm_self_handled", {"confirmed": False})
     assert refused.status() == "void"
+
+
+def test_a_report_its_intake_files_at_once_skips_registering_and_verifying(parsed: ParsedProcess) -> None:
+    d = Driver(parsed, source="video", straight_to_file=True)
+    assert d.ready() == ["file"]
+    d.do("file", {"decision": "file"})
+    assert d.ready() == ["dispatch"]
+    usual = Driver(parsed, source="video")
+    assert usual.ready() == ["register"]
 
 
 # -- dispatch channels --------------------------------------------------------------------

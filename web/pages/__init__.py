@@ -76,6 +76,7 @@ def _template_helpers(app: Flask, deps: Deps) -> None:
     env.globals["map_settings"] = {"tiles": deps.settings.map_tile_url,
                                    "attribution": deps.settings.map_tile_attribution,
                                    "center": [deps.settings.map_center[1], deps.settings.map_center[0]]}
+    env.globals["patrol_settings"] = deps.settings.patrol  # 城管通's fix and upload intervals
 
     @app.context_processor
     def _page_context() -> dict[str, Any]:

@@ -85,10 +85,16 @@ def detail(case_no: str):  # type: ignore[no-untyped-def]
     reference = views.reference(deps())
     near = [[c["lat"], c["lon"], c["code"], c["name"], c["stream_url"]]
             for c in cameras.cameras_near(deps(), case["lon"], case["lat"])]
+    nearby = patrols.patrols_near(deps(), who, case["lon"], case["lat"],
+                                  as_utc(datetime.fromisoformat(case["reported_at"])))
+    # 巡查覆盖: who patrolled near the case around its report, drawn on the map for those who may see tracks.
+    coverage = ({"radius_m": patrols.NEAR_RADIUS_M, "hours": patrols.NEAR_HOURS,
+                 "inspectors": [{"name": p["name"], "at": p["at"], "point": [p["lat"], p["lon"]],
+                                 "track": p["track"]} for p in nearby]}
+                if patrols.may_see_patrols_near(who) else None)
     return render_template("cases/detail.html", case=case, reference=reference, errors={},
                            reassign=reassign, may_urge=may_urge, linkable=_linkable(who, case, reference),
-                           cameras=near, patrols=patrols.patrols_near(deps(), who, case["lon"], case["lat"],
-                                                                      as_utc(datetime.fromisoformat(case["reported_at"]))))
+                           cameras=near, patrols=nearby, coverage=coverage)
 
 
 def _linkable(who, case, reference):  # type: ignore[no-untyped-def]

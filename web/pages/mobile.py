@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.cases import attachments, reports, views
 from engine.cases.inbox import InboxFilter, inbox
-from engine.errors import Invalid
+from engine.command import patrols
+from engine.errors import BadRequest, Invalid, SzcgError
 from web.pages import tasks as task_pages
 from web.pages.common import actor, client_address, deps, finish, login_required, uploads
 from web.pages.forms import photo_message, report_messages, report_payload
@@ -81,3 +82,20 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
 def complete(task_id: str):  # type: ignore[no-untyped-def]
     """Verify or check on site, with photos from the camera; back to my tasks."""
     return task_pages.submit(task_id, "mobile/task.html", "mobile.home")
+
+
+@bp.post("/track")
+@login_required("inspector")
+def track():  # type: ignore[no-untyped-def]
+    """A batch of the patrol's GPS fixes kept on the phone (static/js/patrol.js), ``{"points": [...]}``.
+
+    Safe to resend: a fix is stored once per inspector and time, so a batch whose answer was lost
+    on a bad connection is simply sent again.
+    """
+    body = request.get_json(silent=True)
+    try:
+        if not isinstance(body, dict):
+            raise BadRequest("send a JSON object {\"points\": [{at, lon, lat}, …]}", fields={"points": "invalid"})
+        return jsonify(patrols.upload_track(deps(), actor(), body.get("points")))
+    except SzcgError as exc:  # the phone's script reads JSON, not an error page
+        return jsonify(exc.to_dict()), exc.status

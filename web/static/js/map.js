@@ -66,6 +66,17 @@
       }
       cam.bindPopup(box);
     });
+    if (cfg.patrols && point) {  // 巡查覆盖: the radius looked at, and who patrolled inside it around the report
+      L.circle(point, { radius: cfg.patrols.radius_m, color: "#2ea043", weight: 1, dashArray: "5 4", fillOpacity: 0.04,
+                        interactive: false, className: "patrol-radius" }).addTo(map);
+      cfg.patrols.inspectors.forEach(function (p) {
+        if (p.track.length > 1) {
+          L.polyline(p.track, { color: "#2ea043", weight: 3, opacity: 0.8, className: "patrol-track" }).addTo(map);
+        }
+        L.circleMarker(p.point, { radius: 6, color: "#fff", weight: 2, fillColor: "#2ea043", fillOpacity: 1,
+                                  className: "patrol-marker" }).bindTooltip(p.name).addTo(map);
+      });
+    }
     if (cfg.editable) {
       map.on("click", function (e) { place(e.latlng, false); setText(status, msg.moved); });
     }
