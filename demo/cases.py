@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.cases import reports, tasks
+from engine.cases import attachments, reports, tasks
 from engine.deps import Deps
 from engine.errors import SzcgError
 from engine.people.accounts import ANONYMOUS, Actor, actor_of, get_user
@@ -68,6 +68,8 @@ class Plan:
     rework: bool = False
     urgent: bool = False
     channel_type: str | None = None  # a 12345 order's 诉求类型: the process selection sends it to social services
+    check_minutes: float | None = None  # the check this many minutes after handling (else DELAYS)
+    photo: bytes | None = None  # the reporter attaches this photo to the report
 
 
 class _World:
@@ -187,16 +189,27 @@ def generate(deps: Deps, count: int = DEMO_CASES, progress: Progress = lambda *_
     now = deps.clock.now()
     world = _World(deps)
     plans = plan_cases(deps, world, count, now)
-    clock = FrozenClock(now)
-    runtime = copy.copy(deps.runtime)  # SpiffWorkflow's timers must see the moved clock too
+    moved, clock = moved_clock(deps)
+    return drive(moved, clock, world, plans, now, progress)
+
+
+def moved_clock(deps: Deps) -> tuple[Deps, FrozenClock]:
+    """The same database and caches under a clock the demo moves (SpiffWorkflow's timers too)."""
+    clock = FrozenClock(deps.clock.now())
+    runtime = copy.copy(deps.runtime)
     runtime.clock = clock
-    moved = replace(deps, clock=clock, runtime=runtime)  # the same database and caches, another clock
+    return replace(deps, clock=clock, runtime=runtime), clock
+
+
+def drive(deps: Deps, clock: FrozenClock, world: _World, plans: list[Plan], now: datetime,
+          progress: Progress = lambda *_: None, label: str = "demo cases") -> int:
+    """Report and move every planned case that does not exist yet; return how many were created."""
     numbers: dict[int, str] = {}
     created = 0
     for n, plan in enumerate(plans):
-        numbers[n], new = _drive(moved, clock, world, plan, numbers, now)
+        numbers[n], new = _drive(deps, clock, world, plan, numbers, now)
         created += new
-        progress("demo cases", n + 1, len(plans))
+        progress(label, n + 1, len(plans))
     return created
 
 
@@ -225,16 +238,23 @@ def _drive(deps: Deps, clock: FrozenClock, world: _World, plan: Plan, numbers: d
     report = reports.ReportInput(source=plan.source, category_code=plan.category, lon=plan.lon, lat=plan.lat,
                                  description=f"{name}：{'巡查发现' if plan.source == 'inspector' else '群众反映'}",
                                  component_code=plan.component_code, channel_type=plan.channel_type)
-    made = reports.report_case(deps, _reporter(deps, world, plan, grid.grid_code if grid else ""), report, plan.key)
+    reporter = _reporter(deps, world, plan, grid.grid_code if grid else "")
+    made = reports.report_case(deps, reporter, report, plan.key)
     if not made.created:
         return made.case_no, False
+    if plan.photo is not None:
+        attachments.add_attachments(deps, reporter, made.case_no, [attachments.Upload(plan.photo, "demo.jpg")],
+                                    "before")
     state = {"returned": False, "reworked": False}
     for _ in range(MAX_STEPS):
         task = _open_task(deps, made.case_no)
         if task is None or task.stage == plan.stop:
             break
         low, high = DELAYS.get(task.stage, (30, 240))
-        at = clock.now() + timedelta(minutes=random.Random(f"{plan.key}{task.stage}").uniform(low, high))
+        minutes = random.Random(f"{plan.key}{task.stage}").uniform(low, high)
+        if task.stage == "check" and plan.check_minutes is not None:
+            minutes = plan.check_minutes
+        at = clock.now() + timedelta(minutes=minutes)
         if at > now:
             break
         clock.set(at)

@@ -4,7 +4,8 @@ classes, accounts, components and a month of cases — loaded idempotently.
 The geometry is generated (demo.places) from simplified district outlines whose
 licence is unclear: it is demo data only, labelled as such, never an authoritative boundary.
 Components are generated along the demo roads (demo.components); cases are made
-by driving the real engine with a moved clock (demo.cases).
+by driving the real engine with a moved clock (demo.cases), with a few planted in the last month
+that ended so that every integrity signal has evidence to show (demo.signals).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import func, insert, select
 from demo import cases as demo_cases
 from demo import command as demo_command
 from demo import components, organisation, places
+from demo import signals as demo_signals
 from demo.organisation import DEMO_PASSWORD
 from engine.deps import Deps
 from engine.places.grids import bump_revision, geocoder
@@ -36,6 +38,8 @@ class DemoSummary:
     components: int = 0
     cases_created: int = 0
     cases: int = 0
+    signals_period: str | None = None  # where the planted integrity signals fire
+    signal_cases: int = 0  # the cases planted for them (made now)
     accounts: organisation.DemoAccounts = field(default_factory=organisation.DemoAccounts)
 
     def render(self) -> str:
@@ -43,8 +47,12 @@ class DemoSummary:
         handlers = [r for r in self.accounts.rows if r[1] == "handler"]
         inspectors = [r for r in self.accounts.rows if r[1] == "inspector"]
         lines = [f"demo city: {self.grids} unit grids ({self.places} places added now), {self.components} "
-                 f"components, {self.cases} cases ({self.cases_created} made now); password of every "
-                 f"account: {DEMO_PASSWORD}", "", "centre accounts:"]
+                 f"components, {self.cases} cases ({self.cases_created + self.signal_cases} made now); password of every "
+                 f"account: {DEMO_PASSWORD}"]
+        if self.signals_period:
+            lines.append(f"integrity signals planted in {self.signals_period}: "
+                         f"/evaluation/integrity?period={self.signals_period}")
+        lines += ["", "centre accounts:"]
         lines += [f"  {u:<16} {roles}" for u, roles, _ in centre]
         lines += ["", f"department handlers ({len(handlers)}; username = department code):"]
         lines += [f"  {u:<22} {note}" for u, _, note in handlers]
@@ -130,6 +138,11 @@ def load_demo(deps: Deps, progress: Progress = lambda _msg: None, *, cases: int 
     load_components(deps, progress)
     progress(f"making demo cases: {cases} reports driven through the process over the past 30 days…")
     summary.cases_created = demo_cases.generate(deps, cases)
+    if cases:  # the benchmark (cases=0) makes its own
+        progress("planting cases that make each integrity signal fire in the last month that ended…")
+        planted = demo_signals.generate(deps)
+        summary.signal_cases = planted.cases
+        summary.signals_period = planted.period
     progress("placing demo cameras and this morning's patrols…")
     demo_command.load_cameras(deps)
     demo_command.load_patrols(deps)
