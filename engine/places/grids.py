@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.deps import Deps
-from engine.errors import Invalid, OutsideManagedArea
+from engine.errors import Invalid, NotFound, OutsideManagedArea
 from engine.places.gcj02 import gcj02_to_wgs84
 from engine.places.geocoder import Geocoder, GridHit
 from engine.store import paging, revisions
@@ -148,3 +148,16 @@ def grids_geojson(deps: Deps, *, bbox: tuple[float, float, float, float] | None 
         ]
         return {"type": "FeatureCollection", "features": features, "next": page.next, "total": page.total,
                 "total_exact": page.total_exact}
+
+
+def grid_view(deps: Deps, grid_code: str) -> dict[str, Any]:
+    """One grid as :func:`locate_point` describes it (names up the chain, area class, beat, inspector).
+
+    :raises NotFound: no grid with that code.
+    """
+    with deps.uow() as uow:
+        grid = uow.session.get(Place, grid_code)
+        if grid is None or grid.level != "grid":
+            raise NotFound(f"no grid {grid_code}")
+        return {**grid_properties(uow.session, [grid])[grid_code], "name": grid.name,
+                "bounds": [grid.minx, grid.miny, grid.maxx, grid.maxy]}

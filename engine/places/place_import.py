@@ -81,6 +81,7 @@ class PlacesImported:
     deleted: int
     dropped_lower: dict[str, int]
     components_relocated: int
+    preview: bool = False
 
 
 def read_geojson(path: Path) -> dict[str, Any]:
@@ -92,6 +93,70 @@ def read_geojson(path: Path) -> dict[str, Any]:
                                          "reason": f"not valid JSON: {exc.msg}"}]) from None
     except UnicodeDecodeError:
         raise ImportRefused(path.name, [{"where": "file", "code": None, "reason": "not UTF-8 text"}]) from None
+
+
+def parse_geojson_text(text: str, file: str) -> tuple[Any, list[int]]:
+    """An uploaded GeoJSON text and the line each of its features starts on (to name refusals by line).
+
+    :raises ImportRefused: not JSON, naming the line.
+    """
+    try:
+        collection = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRefused(file, [{"where": f"line {exc.lineno}", "code": None,
+                                    "reason": f"not valid JSON: {exc.msg}"}]) from None
+    return collection, feature_lines(text)
+
+
+def feature_lines(text: str) -> list[int]:
+    """The line on which each element of the top-level ``features`` array starts (valid JSON only)."""
+    lines: list[int] = []
+    stack: list[str] = []  # "{", "[", or "F" for the features array
+    line, i, n, key, last_string = 1, 0, len(text), None, None
+    while i < n:
+        c = text[i]
+        in_features = bool(stack) and stack[-1] == "F"
+        if c == "\n":
+            line += 1
+        elif c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            if in_features:
+                lines.append(line)
+            last_string, i = text[i + 1:j], j
+        elif c in "{[":
+            if in_features:
+                lines.append(line)
+            top_object = len(stack) == 1 and stack[0] == "{"
+            stack.append("F" if c == "[" and top_object and key == "features" else c)
+        elif c in "}]":
+            if stack:
+                stack.pop()
+        elif c == ":" and len(stack) == 1:
+            key = last_string
+        elif c == "," and len(stack) == 1:
+            key = None
+        elif in_features and not c.isspace() and c != ",":
+            lines.append(line)  # a bare number, true, false or null
+            while i + 1 < n and text[i + 1] not in ",]\n \t\r":
+                i += 1
+        i += 1
+    return lines
+
+
+def with_lines(problems: list[dict[str, Any]], lines: list[int]) -> list[dict[str, Any]]:
+    """Refusals of a file with the line of the feature each names (``feature 3`` → ``line 17``)."""
+    named = []
+    for problem in problems:
+        where = str(problem.get("where") or "")
+        number = where.split(" ", 1)[1] if where.startswith("feature ") else ""
+        line = lines[int(number) - 1] if number.isdigit() and 0 < int(number) <= len(lines) else None
+        if where.startswith("line ") and where[5:].isdigit():  # the file itself is not JSON
+            named.append({**problem, "where": "", "line": int(where[5:])})
+        else:
+            named.append({**problem, "line": line})
+    return named
 
 
 def features_of(collection: Any, file: str) -> list[Any]:
@@ -228,8 +293,12 @@ def _inspectors(session: Session, places: list[NewPlace], problems: Problems) ->
 
 
 def import_places(deps: Deps, actor: Actor, collection: Any, level: str, *, replace: bool = False,
-                  drop_lower: bool = False, file: str = "file", progress: Progress = _quiet) -> PlacesImported:
+                  drop_lower: bool = False, file: str = "file", progress: Progress = _quiet,
+                  preview: bool = False) -> PlacesImported:
     """Check a GeoJSON FeatureCollection of one level and store it, or refuse all of it.
+
+    With ``preview`` every check and write runs in a transaction that is rolled back: the counts say what
+    the import would change, and nothing changes (no audit line either).
 
     :raises ImportRefused: with every bad feature (up to 50) and its reason; nothing is stored.
     """
@@ -250,6 +319,8 @@ def import_places(deps: Deps, actor: Actor, collection: Any, level: str, *, repl
         dropped = _drop_levels(session, lower) if replace and drop_lower else {}
         result = _write(session, level, places, inspectors, existing, replace, progress)
         relocated = relocate_components(deps, session) if level == "grid" or dropped.get("grid") else 0
+        if preview:
+            return PlacesImported(level, *result, dropped, relocated, preview=True)  # rolled back on leaving
         bump_revision(session)
         audit.record(session, actor, deps.clock.now(), "import_places", "places", level,
                      {"file": file, "inserted": result[0], "updated": result[1], "deleted": result[2],

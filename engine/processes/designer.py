@@ -23,7 +23,18 @@ from engine.people import audit
 from engine.people.accounts import Actor
 from engine.processes.catalog import latest_versions
 from engine.processes.definitions import deploy
-from engine.runtime.parsing import check_bundle, forms_used, parse_process, process_files
+from engine.rules import tables
+from engine.runtime.dmn import parse_table
+from engine.runtime.parsing import (
+    PRIORITIES,
+    SCOPES,
+    SNIPPET_KINDS,
+    check_bundle,
+    check_snippet,
+    forms_used,
+    parse_process,
+    process_files,
+)
 from engine.store.models import ProcessDefinition
 
 MAX_XML = 2_000_000
@@ -196,3 +207,34 @@ def deploy_form(deps: Deps, actor: Actor, key: str, name: str, doc: object) -> d
         uow.commit()
     return {"key": key, "form": name, "version": mine.version, "created": mine.created,
             "deployed": [{"key": r.key, "version": r.version, "created": r.created} for r in results]}
+
+
+def palette(deps: Deps, actor: Actor) -> dict[str, Any]:
+    """What the designer's pickers offer, all read from what is deployed: roles (lane names), scopes and
+    priorities szcg knows, the forms of the deployed bundle, the deployed processes (call activities), and
+    the decision tables with the variables each reads and the outputs it gives (``decide(...)`` calls,
+    ``limitsTable``)."""
+    _admin(actor)
+    with deps.uow() as uow:
+        _files, forms = _bundle(uow.session)
+        processes = sorted(latest_versions(uow.session))
+        found = []
+        for key in tables.table_keys(deps):
+            table = parse_table(tables.active_version(uow.session, key).dmn_xml)
+            found.append({"key": key, "name": table.name, "inputs": list(table.variables),
+                          "outputs": list(table.output_names)})
+    return {"roles": [r for r in ROLES if r != "citizen"], "scopes": sorted(SCOPES), "priorities": list(PRIORITIES),
+            "forms": sorted(forms), "processes": processes, "tables": found}
+
+
+def check_code(actor: Actor, kind: object, text: object) -> list[str]:
+    """The sandbox's compile check of one condition, script or timer expression (run on blur in the designer).
+
+    :raises Invalid: an unknown kind or a text that is not a string, naming the field.
+    """
+    _admin(actor)
+    if not isinstance(kind, str) or kind not in SNIPPET_KINDS:
+        raise Invalid(f"kind must be one of {sorted(SNIPPET_KINDS)}", fields={"kind": "unknown kind"})
+    if not isinstance(text, str) or len(text) > MAX_XML:
+        raise Invalid("the text is required", fields={"text": "required"})
+    return check_snippet(kind, text)

@@ -316,3 +316,22 @@ def _check_form(name: str, doc: Any) -> list[DeployProblem]:
     if schema.get("type") != "object":
         return [DeployProblem(file, "schema", "the schema's type must be 'object'")]
     return []
+
+
+SNIPPET_KINDS = {"condition": "eval", "script": "exec", "preScript": "exec", "postScript": "exec",
+                 "timeDate": "timer", "timeDuration": "timer", "timeCycle": "timer"}
+
+
+def check_snippet(kind: str, text: str) -> list[str]:
+    """The sandbox's compile check of one condition, script or timer expression, as deploy runs it.
+
+    :returns: the reasons it would be refused (empty: it compiles).
+    """
+    mode = SNIPPET_KINDS[kind]
+    if mode == "timer":
+        found = _check_timer("", None, kind, (text or "").strip())
+    elif not (text or "").strip():
+        return []
+    else:
+        found = _check_code("", None, text, mode, kind)
+    return [p.reason for p in found]

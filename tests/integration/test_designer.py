@@ -70,3 +70,30 @@ def test_a_form_edit_is_checked_and_deployed_and_unknown_forms_are_refused(deps)
     with pytest.raises(Invalid) as err:
         designer.check_form(deps, admin, "service_request", "handle", better)
     assert err.value.fields == {"form": "unknown form"}
+
+
+def test_the_pickers_offer_what_is_deployed(deps) -> None:
+    offered = designer.palette(deps, actor(deps, "admin"))
+    assert {"operator", "inspector", "shift_leader", "dispatcher", "handler"} <= set(offered["roles"])
+    assert "citizen" not in offered["roles"] and offered["scopes"] == ["city", "department", "district", "grid"]
+    assert {"register", "dispatch", "answer"} <= set(offered["forms"])
+    assert {"case_lifecycle", "district_command", "enforcement", "service_request"} <= set(offered["processes"])
+    routing = {t["key"]: t for t in offered["tables"]}["dispatch_routing"]
+    assert "department_code" in routing["outputs"] and {"kind", "district_code"} <= set(routing["inputs"])
+    with pytest.raises(Forbidden):
+        designer.palette(deps, actor(deps, "dispatcher"))
+
+
+def test_a_script_condition_or_timer_is_compiled_in_the_sandbox_on_its_own(deps) -> None:
+    admin = actor(deps, "admin")
+    assert designer.check_code(admin, "script", 'routing = decide("dispatch_routing", kind=kind)') == []
+    assert designer.check_code(admin, "condition", "outcome == 'done'") == []
+    assert "not allowed" in designer.check_code(admin, "condition", "limit ** 2")[0]
+    assert "import" in designer.check_code(admin, "script", "import os")[0]
+    assert "bare ISO value" in designer.check_code(admin, "timeDuration", "PT2H")[0]
+    assert designer.check_code(admin, "timeDate", 'due("handle")') == []
+    with pytest.raises(Invalid) as err:
+        designer.check_code(admin, "gateway", "x")
+    assert err.value.fields == {"kind": "unknown kind"}
+    with pytest.raises(Forbidden):
+        designer.check_code(actor(deps, "operator"), "script", "x = 1")

@@ -4,6 +4,7 @@ roll back) and the working calendar (missing years, year files refused by line).
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from datetime import datetime
@@ -157,6 +158,34 @@ def test_checking_a_limits_table_shows_what_it_would_have_done_to_the_on_time_ra
     assert "100.0% → 75.0%" in html  # 3 of 4 stage tasks stay on time; the handling becomes late
     stage_table = html[html.index("what-if-stage"):html.index("</table>", html.index("what-if-stage"))]
     assert "处置" in stage_table and "0.0%" in stage_table
+    chart = json.loads(html[html.index('id="what-if-data">') + len('id="what-if-data">'):].split("</script>")[0])
+    assert dict(zip(chart["stages"], chart["after"], strict=True))["处置"] == 0.0  # the chart draws the table's numbers
+
+
+def test_the_what_if_of_a_limits_table_exports_to_excel(pages, deps, clock):
+    from openpyxl import load_workbook
+
+    from tests.integration.test_whatif import beijing, candidate, handled_at
+
+    case_no = handled_at(deps, clock, beijing(2026, 3, 10, 18, 0))
+    clock.set(beijing(2026, 3, 12, 10, 0))
+    xml, examples = candidate()
+    pages.login("admin")
+    url = "/admin/tables/time_limits"
+    res = pages.post(f"{url}/what-if.xlsx", {"dmn": xml, "examples": json.dumps(examples, ensure_ascii=False),
+                                              "days": "7"}, token_from=url)
+    assert res.status_code == 200 and res.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(res.data))
+    assert book.sheetnames == ["推演概要", "环节", "处置部门", "区县", "结论改变的任务"]
+    summary = {row[0]: row[1] for row in book["推演概要"].iter_rows(min_row=2, values_only=True)}
+    assert (summary["阶段任务数"], summary["结论改变数"]) == (4, 1)
+    assert (summary["原按期率"], summary["对照的启用版本"]) == (1.0, 1)
+    stages = {row[0]: row[1:] for row in book["环节"].iter_rows(min_row=2, values_only=True)}
+    assert stages["处置"] == (1, 1.0, 0.0)
+    changed = list(book["结论改变的任务"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1], r[5], r[6]) for r in changed] == [(case_no, "处置", "是", "否")]
+    bad = pages.post(f"{url}/what-if.xlsx", {"dmn": xml, "examples": "[", "days": "7"}, token_from=url)
+    assert bad.status_code == 422 and "第 1 行" in bad.get_data(as_text=True)
 
 
 def test_an_administrator_sees_versions_and_migrates_running_cases_from_the_console(pages, deps, tmp_path):

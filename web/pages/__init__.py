@@ -45,6 +45,7 @@ def register(app: Flask) -> None:
     from web.pages import (  # noqa: F401  (routes of the admin blueprint)
         admin,
         admin_org,
+        admin_places,
         admin_processes,
         auth,
         cases,

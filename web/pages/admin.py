@@ -14,13 +14,14 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import Invalid
 from engine.rules import tables
 from engine.time import city_calendar, whatif
 from web import security
+from web.pages import whatif_xlsx
 from web.pages.common import actor, deps, login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -117,12 +118,33 @@ def check(key: str):  # type: ignore[no-untyped-def]
     try:
         result = tables.dry_run(deps(), key, xml, examples, days=days, actor=actor().username)
         if '_limit"' in xml:  # a time-limits table: what its limits would have done to the on-time rates
-            until = deps().clock.now()
-            result["what_if"] = whatif.replay_limits(deps(), key, xml, examples, since=until - timedelta(days=days),
-                                                     until=until, actor=actor().username)
+            result["what_if"] = _what_if(key, xml, examples, days)
     except Invalid as exc:
         return _table_page(key, xml=xml, examples=text, problems=_problems(exc), days=days, note=note, status=422)
     return _table_page(key, xml=xml, examples=text, result=result, days=days, note=note)
+
+
+def _what_if(key: str, xml: str, examples: list[Any], days: int) -> dict[str, Any]:
+    until = deps().clock.now()
+    return whatif.replay_limits(deps(), key, xml, examples, since=until - timedelta(days=days), until=until,
+                                actor=actor().username)
+
+
+@bp.post("/tables/<key>/what-if.xlsx")
+@login_required("admin")
+def what_if_export(key: str):  # type: ignore[no-untyped-def]
+    """The what-if of the edited limits table as an Excel workbook (the numbers the page shows)."""
+    xml, text, examples, problems = _posted(_known(key))
+    days = _days()
+    if problems or examples is None:
+        return _table_page(key, xml=xml, examples=text, problems=problems, days=days, status=422)
+    try:
+        result = _what_if(key, xml, examples, days)
+    except Invalid as exc:
+        return _table_page(key, xml=xml, examples=text, problems=_problems(exc), days=days, status=422)
+    body = whatif_xlsx.workbook_of(key, result)
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="what-if-{key}.xlsx"'})
 
 
 @bp.post("/tables/<key>/versions")

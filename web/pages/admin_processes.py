@@ -58,7 +58,19 @@ def process_design(key: str):  # type: ignore[no-untyped-def]
         found = designer.source(deps(), actor(), key)
     except NotFound:
         abort(404)
-    return render_template("admin/design.html", key=key, source=found, section="process:" + key)
+    return render_template("admin/design.html", key=key, source=found, palette=designer.palette(deps(), actor()),
+                           section="process:" + key)
+
+
+@bp.post("/processes/<key>/design/compile")
+@login_required("admin")
+def process_design_compile(key: str):  # type: ignore[no-untyped-def]
+    """The sandbox's compile check of one script, condition or timer text (the designer runs it on blur)."""
+    body = request.get_json(silent=True) or {}
+    try:
+        return jsonify(problems=designer.check_code(actor(), body.get("kind"), body.get("text")))
+    except Invalid as exc:
+        return jsonify(problems=[exc.message], fields=exc.fields), 422
 
 
 @bp.post("/processes/<key>/design/check")

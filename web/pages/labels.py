@@ -68,6 +68,8 @@ TABLE_ACTIONS: dict[str, Any] = {"upload": _l("Uploaded"), "dry_run": _l("Dry ru
 
 
 # Where a reporter's personal data was shown (engine.audit.personal_data.CHANNELS).
+PLACE_LEVELS: dict[str, Any] = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"),
+                               "grid": _l("Grid")}
 VIEW_CHANNELS: dict[str, Any] = {"page": _l("Page"), "api": _l("API"), "export": _l("Export")}
 
 

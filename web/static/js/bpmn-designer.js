@@ -1,7 +1,10 @@
 /* The process designer: the bpmn-js modeler (vendored bundle, global BpmnJS) on the deployed file, a panel
    that edits what szcg reads (spiffworkflow:properties of the process, user tasks and end events; lane
-   roles; scripts, conditions and timers), the server's deploy checks drawn on the elements they name, and
-   deploy. Properties szcg does not read are flagged, never dropped. The modeler is window.szcgDesigner. */
+   roles; scripts, conditions and timers, each compiled in the sandbox on blur), the server's deploy checks
+   drawn on the elements they name, and deploy. What is deployed is picked, not typed: a lane's role, a
+   task's lane and form, a call activity's process, a decision table for a script's decide() call and a
+   process's limits table. Properties szcg does not read are flagged, never dropped. The modeler is
+   window.szcgDesigner. */
 (function () {
   "use strict";
   var root = document.getElementById("designer");
@@ -26,6 +29,16 @@
                       "sideTask", "showData", "notify"],
     "bpmn:EndEvent": ["caseStatus"],
     "bpmn:StartEvent": ["allowedRoles", "formKey"]
+  };
+  // What is deployed, for the pickers (engine.processes.designer.palette).
+  var palette = JSON.parse((document.getElementById("designer-palette") || {}).textContent || "{}");
+  var tableKeys = (palette.tables || []).map(function (t) { return t.key; });
+  var CHOICES = {  // a select: only what is deployed (a value not among them is kept and flagged)
+    formKey: palette.forms || [], limitsTable: tableKeys
+  };
+  var SUGGEST = {  // free text with suggestions: deploy's checks name a wrong value on its element
+    scope: palette.scopes || [], priority: palette.priorities || [], caseClock: ["true", "false"],
+    sideTask: ["true", "false"], startRoles: palette.roles || [], allowedRoles: palette.roles || []
   };
   var modeler = new window.BpmnJS({ container: canvas, moddleExtensions: { spiffworkflow: SPIFF } });
   window.szcgDesigner = modeler;
@@ -69,16 +82,77 @@
   }
 
   function field(label, value, onChange, opts) {
+    opts = opts || {};
     var id = "f-" + label.replace(/[^a-zA-Z0-9]/g, "_");
     var wrap = el("div", { "class": "field" });
     wrap.appendChild(el("label", { "for": id }, label));
-    var input = opts && opts.multiline ? el("textarea", { id: id, rows: "4", spellcheck: "false" })
-                                       : el("input", { id: id, name: label });
+    var input;
+    if (opts.choices) {
+      input = el("select", { id: id, name: label });
+      input.appendChild(el("option", { value: "" }, opts.noDefault ? "—" : msg.msgDefault));
+      var known = opts.choices.slice();
+      if (value && known.indexOf(value) < 0) { known.push(value); }
+      known.forEach(function (c) { input.appendChild(el("option", { value: c }, c)); });
+      if (value && opts.choices.indexOf(value) < 0) {
+        opts.warning = opts.warning || msg.msgNotDeployed;
+      }
+    } else if (opts.multiline) {
+      input = el("textarea", { id: id, rows: "4", spellcheck: "false" });
+    } else {
+      input = el("input", { id: id, name: label });
+      if (opts.suggest && opts.suggest.length) {
+        var listId = id + "-list";
+        input.setAttribute("list", listId);
+        var list = el("datalist", { id: listId });
+        opts.suggest.forEach(function (c) { list.appendChild(el("option", { value: c })); });
+        wrap.appendChild(list);
+      }
+    }
     input.value = value || "";
     input.addEventListener("change", function () { onChange(input.value); });
     wrap.appendChild(input);
-    if (opts && opts.warning) { wrap.appendChild(el("p", { "class": "field-error" }, opts.warning)); }
+    if (opts.warning) { wrap.appendChild(el("p", { "class": "field-error" }, opts.warning)); }
+    if (opts.check) {  // the sandbox's compile check, on the server, when the field loses focus
+      var out = el("p", { "class": "hint code-check", id: id + "-check", "aria-live": "polite" });
+      wrap.appendChild(out);
+      input.addEventListener("blur", function () { compile(opts.check, input.value, out); });
+    }
     return wrap;
+  }
+
+  function compile(kind, text, out) {
+    out.textContent = "";
+    out.className = "hint code-check";
+    fetch(msg.compileUrl, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": msg.csrf },
+      body: JSON.stringify({ kind: kind, text: text }) })
+      .then(function (res) { return res.json(); })
+      .then(function (body) {
+        var problems = body.problems || [];
+        out.textContent = problems.length ? problems.join("; ") : msg.msgCompiles;
+        out.className = "code-check " + (problems.length ? "field-error" : "hint ok");
+        out.dataset.state = problems.length ? "refused" : "ok";
+      });
+  }
+
+  function lanes() {
+    return modeler.get("elementRegistry").filter(function (e) { return e.type === "bpmn:Lane"; });
+  }
+
+  function laneOf(bo) {
+    return lanes().filter(function (l) { return (l.businessObject.flowNodeRef || []).indexOf(bo) >= 0; })[0];
+  }
+
+  function moveToLane(element, name) {  // the shape moves into the lane's band; bpmn-js updates flowNodeRef
+    var target = lanes().filter(function (l) { return l.businessObject.name === name; })[0];
+    if (!target) { return; }
+    var dy = Math.round(target.y + target.height / 2 - (element.y + element.height / 2));
+    modeler.get("modeling").moveElements([element], { x: 0, y: dy });
+  }
+
+  function decisionCall(table) {
+    var args = table.inputs.map(function (n) { return n + "=" + n; }).join(", ");
+    return "decided = decide(\"" + table.key + "\", " + args + ")  # " + table.outputs.join(", ");
   }
 
   function show(element) {
@@ -88,33 +162,66 @@
     if (element && element.type === "bpmn:Participant" && bo.processRef) { bo = bo.processRef; }
     if (!bo) { fields.appendChild(el("p", { "class": "hint" }, msg.msgNone)); return; }
     title.textContent = (bo.name || bo.id) + " (" + bo.$type.replace("bpmn:", "") + ")";
-    if (bo.$type === "bpmn:Lane" || bo.$type === "bpmn:Process" || bo.$type === "bpmn:UserTask") {
-      fields.appendChild(field(bo.$type === "bpmn:Lane" ? "role (lane name)" : "name", bo.name, function (v) {
+    if (bo.$type === "bpmn:Lane") {  // a lane's name is the role that takes its tasks: one of szcg's roles
+      fields.appendChild(field("role (lane name)", bo.name, function (v) {
+        modeler.get("modeling").updateProperties(element, { name: v });
+      }, { choices: palette.roles || [], noDefault: true }));
+    } else if (bo.$type === "bpmn:Process" || bo.$type === "bpmn:UserTask") {
+      fields.appendChild(field("name", bo.name, function (v) {
         if (element) { modeler.get("modeling").updateProperties(element, { name: v }); } else { bo.name = v; }
       }));
+    }
+    if (element && bo.$type !== "bpmn:Lane" && lanes().length && element.type !== "bpmn:Participant" &&
+        !element.waypoints && element.type !== "label") {
+      var lane = laneOf(bo);
+      var names = lanes().map(function (l) { return l.businessObject.name; });
+      fields.appendChild(field("lane", lane ? lane.businessObject.name : "", function (v) { moveToLane(element, v); },
+                               { choices: names, noDefault: true }));
+    }
+    if (bo.$type === "bpmn:CallActivity") {
+      fields.appendChild(field("calledElement", bo.calledElement, function (v) {
+        modeler.get("modeling").updateProperties(element, { calledElement: v });
+      }, { choices: palette.processes || [], noDefault: true }));
     }
     var known = KNOWN[bo.$type] || [];
     var props = propsOf(bo, false);
     var present = props ? props.properties || [] : [];
     known.forEach(function (name) {
       var current = present.filter(function (p) { return p.name === name; })[0];
-      fields.appendChild(field(name, current ? current.value : "", function (v) { setProperty(bo, name, v); }));
+      fields.appendChild(field(name, current ? current.value : "", function (v) { setProperty(bo, name, v); },
+                               { choices: CHOICES[name], suggest: SUGGEST[name] }));
     });
     present.filter(function (p) { return known.indexOf(p.name) < 0; }).forEach(function (p) {
       fields.appendChild(field(p.name, p.value, function (v) { setProperty(bo, p.name, v); },
                                { warning: msg.msgUnknown }));
     });
     if (bo.$type === "bpmn:ScriptTask") {
-      fields.appendChild(field("script", bo.script, function (v) { bo.script = v; }, { multiline: true }));
+      var script = field("script", bo.script, function (v) { bo.script = v; }, { multiline: true, check: "script" });
+      fields.appendChild(script);
+      if ((palette.tables || []).length) {  // a decision table chosen from those deployed, its inputs filled in
+        fields.appendChild(field("decision", "", function (v) {
+          var table = (palette.tables || []).filter(function (t) { return t.key === v; })[0];
+          if (!table) { return; }
+          var area = script.querySelector("textarea");
+          area.value = (area.value ? area.value.replace(/\s*$/, "") + "\n" : "") + decisionCall(table);
+          bo.script = area.value;
+          area.focus();
+          area.blur();
+        }, { choices: tableKeys, noDefault: true }));
+        fields.lastChild.querySelector("label").textContent = msg.msgInsertDecision;
+      }
     }
     if (bo.$type === "bpmn:SequenceFlow" && bo.conditionExpression) {
       fields.appendChild(field("condition", bo.conditionExpression.body, function (v) {
-        bo.conditionExpression.body = v; }));
+        bo.conditionExpression.body = v; }, { check: "condition" }));
     }
     (bo.eventDefinitions || []).forEach(function (def) {
-      if (def.$type === "bpmn:TimerEventDefinition" && def.timeDate) {
-        fields.appendChild(field("timeDate", def.timeDate.body, function (v) { def.timeDate.body = v; }));
-      }
+      if (def.$type !== "bpmn:TimerEventDefinition") { return; }
+      ["timeDate", "timeDuration", "timeCycle"].forEach(function (kind) {
+        if (def[kind]) {
+          fields.appendChild(field(kind, def[kind].body, function (v) { def[kind].body = v; }, { check: kind }));
+        }
+      });
     });
   }
 

@@ -73,7 +73,13 @@
         form.dataset.sending = "1";
         if (submitter && submitter.getAttribute("formaction")) { form.action = submitter.getAttribute("formaction"); }
         buttons.forEach(function (b) { b.disabled = true; });
+        var original = form.getAttribute("action");
         form.submit();
+        if (submitter && submitter.dataset.download !== undefined) {  // a file comes back: the page stays
+          form.setAttribute("action", original);
+          delete form.dataset.sending;
+          buttons.forEach(function (b) { b.disabled = false; });
+        }
       })
       .catch(function (error) { say((msg.msgFailed || "") + " (" + error.message + ")"); });
   });
