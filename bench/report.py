@@ -145,7 +145,7 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"{label:{width}}" + "".join(f"{fn(result['backends'][b]):>24}" for b in backends))
     geo = result.get("geocoding", {})
     mem = _get(result, "backends", "sqlite", "web_memory", default={})
-    lines += ["", f"GEOCODING ({geo.get('grids', '?'):,} grids): batch {geo.get('batch_points_per_s', 0):,} points/s; "
+    lines += ["", f"GEOCODING ({geo.get('grids', 0):,} grids): batch {geo.get('batch_points_per_s', 0):,} points/s; "
                   f"single p50 {geo.get('single_p50_us')} µs, p95 {geo.get('single_p95_us')} µs",
               f"MEMORY of a web process: app {mem.get('app_mb')} MB; with the demo city ({mem.get('grids')} grids) "
               f"{mem.get('with_city_mb')} MB; with {mem.get('big_grids')} grids {mem.get('with_big_city_mb')} MB",
