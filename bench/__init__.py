@@ -45,21 +45,25 @@ class Sizes:
     due: int
     web_memory: bool = True
     years: int = 5
+    throughput: int = 0  # cases per gunicorn worker setting (1, 2, 4 workers; PostgreSQL only); 0: skipped
+    city_day: int = 0  # cases of the city day through the API (every database); 0: skipped
+    load_workers: tuple[int, ...] = (1, 2, 4)
     city: tuple[float, float, float, float] | None = None  # a smaller demo city (the smoke test)
 
 
 FULL = Sizes(lifecycle=300, http=100, finished=1_000_000, open=20_000, read_samples=200, geo_batch=200_000,
-             geo_single=20_000, geo_size="30k", timers=100_000, due=100)
+             geo_single=20_000, geo_size="30k", timers=100_000, due=100, throughput=150, city_day=3_000)
 # --quick stays under two minutes on a slow day of the 2-core machine (153 s with the sizes of the
 # full run's history and due timers cut to a tenth; the history and driving the due cases dominated).
 QUICK = Sizes(lifecycle=50, http=20, finished=40_000, open=10_000, read_samples=50, geo_batch=100_000,
-              geo_single=5_000, geo_size="30k", timers=100_000, due=40)
+              geo_single=5_000, geo_size="30k", timers=100_000, due=40, throughput=20, city_day=60)
 
 
 # The sections ``--only`` may name (``setup`` always runs; the heavy ones need the history first).
 LIGHT_SECTIONS = ("lifecycle", "http", "web_memory")
+LOAD_SECTIONS = ("throughput", "city_day")  # gunicorn workers under the bench's multi-process HTTP driver
 HEAVY_SECTIONS = ("history", "lifecycle_at_scale", "reads", "evaluation", "scheduler", "what_if", "command")
-SECTIONS = (*LIGHT_SECTIONS, *HEAVY_SECTIONS, "geocoding")
+SECTIONS = (*LIGHT_SECTIONS, *LOAD_SECTIONS, *HEAVY_SECTIONS, "geocoding")
 
 
 def run(*, quick: bool = False, database: str | None = None, sizes: Sizes | None = None,
@@ -92,6 +96,8 @@ def run(*, quick: bool = False, database: str | None = None, sizes: Sizes | None
         # the history, which makes the process (SQLite's page cache) and the databases big.
         for backend, (db, cast) in opened.items():
             _light_sections(result["backends"][backend], db, cast, sizes, progress, errors, wanted)
+        for backend, (db, cast) in opened.items():
+            _load_sections(result["backends"][backend], db, cast, sizes, progress, errors, wanted)
         for backend, (db, cast) in opened.items():
             if any(wanted(name) for name in HEAVY_SECTIONS):
                 _heavy_sections(result["backends"][backend], db, cast, sizes, progress, errors, wanted)
@@ -160,6 +166,21 @@ def _light_sections(out: dict[str, Any], db: Any, cast: Any, sizes: Sizes, progr
         from bench.geo import web_memory
 
         _section(out, "web_memory", errors, progress, lambda: web_memory(db.url, db.workdir, sizes.geo_size))
+
+
+def _load_sections(out: dict[str, Any], db: Any, cast: Any, sizes: Sizes, progress: Progress,
+                   errors: list[str], wanted: Callable[[str], bool]) -> None:
+    """Throughput at 1, 2 and 4 gunicorn workers (PostgreSQL) and the city day (every database)."""
+    from bench import load
+
+    if sizes.throughput and db.backend == "postgresql" and wanted("throughput"):
+        _section(out, "throughput", errors, progress,
+                 lambda: load.throughput_section(db, cast, sizes.throughput, progress, sizes.load_workers))
+    if sizes.city_day and wanted("city_day"):
+        # PostgreSQL with the most workers; SQLite has one writer at a time, so two workers keep it busy
+        workers = max(sizes.load_workers) if db.backend == "postgresql" else min(2, max(sizes.load_workers))
+        _section(out, "city_day", errors, progress,
+                 lambda: load.city_day_section(db, cast, sizes.city_day, progress, workers))
 
 
 def _heavy_sections(out: dict[str, Any], db: Any, cast: Any, sizes: Sizes, progress: Progress,

@@ -70,7 +70,7 @@ def _json_default(value: Any) -> Any:
 
 
 def _rows_json(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(rows, default=_json_default, separators=(",", ":"))  # ASCII, as SQLAlchemy sends JSON
 
 
 def _q(name: str) -> str:
