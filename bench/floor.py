@@ -2,8 +2,9 @@
 
 This is what the engine could cost at best: SpiffWorkflow's default script engine, no
 database, no authorization, no forms, no projection — only the serialize/deserialize that
-any persistent engine needs, done with szcg's own serializer (spec by reference,
-:class:`engine.runtime.workflow.WorkflowRuntime`). It is the one module outside
+any persistent engine needs: SpiffWorkflow's own JSON with the spec by reference
+(:meth:`engine.runtime.workflow.WorkflowRuntime.dump_plain`). The engine stores a compact form of
+the same dict (engine/runtime/state_format.py); that saving is the engine's, not the floor's. It is the one module outside
 ``engine/runtime`` that touches SpiffWorkflow objects, because measuring bare SpiffWorkflow is
 its purpose; nothing in szcg imports it.
 
@@ -88,7 +89,7 @@ class Floor:
                 task.data.update(start_data)
             workflow.refresh_timers()
             workflow.do_engine_steps()
-            text = self.runtime.dump(workflow)
+            text = self.runtime.dump_plain(workflow)
             while not workflow.is_completed():
                 workflow = self.runtime.load(text, self.parsed)
                 workflow.script_engine = self.script_engine
@@ -102,7 +103,7 @@ class Floor:
                 task.run()
                 workflow.refresh_timers()
                 workflow.do_engine_steps()
-                text = self.runtime.dump(workflow)
+                text = self.runtime.dump_plain(workflow)
         finally:
             bpmn_helpers.unbind(token)
         elapsed = time.perf_counter() - start

@@ -82,6 +82,30 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _load_lines(result: dict[str, Any], backends: list[str]) -> list[str]:
+    """The throughput table (gunicorn workers under the multi-process load) and the city day."""
+    lines: list[str] = []
+    for b in backends:
+        data = result["backends"][b]
+        runs = _get(data, "throughput", "runs")
+        if runs:
+            lines += ["", f"THROUGHPUT ({b}, gunicorn workers, {_get(data, 'throughput', 'cores')} cores shared by server, "
+                          "database and load clients; per step 2 reads)",
+                      "  workers  clients  cases  cases/s  × 1 worker  steps/s  step p50 / p95 ms  read p50 / p95 ms"]
+            for r in runs:
+                lines.append(f"  {r['workers']:>7}  {r['clients']:>7}  {r['cases']:>5}  {r['cases_per_s']:>7}  "
+                             f"{r['over_one_worker']:>10}  {r['steps_per_s']:>7}  "
+                             f"{r['step_p50_ms']:>8} / {r['step_p95_ms']:<8} {r['read_p50_ms']:>6} / {r['read_p95_ms']}")
+        elif _get(data, "throughput", "error"):
+            lines += ["", f"THROUGHPUT ({b}): {_get(data, 'throughput', 'error')}"]
+        day = data.get("city_day")
+        if isinstance(day, dict) and "cases" in day:
+            lines += ["", f"CITY DAY ({b}): {day['cases']:,} cases, whole lifecycles through the JSON API, "
+                          f"{day['workers']} gunicorn worker(s), {day['clients']} clients: {day['wall_s']} s "
+                          f"({day['cases_per_s']} cases/s; step p50 / p95 {day['step_p50_ms']} / {day['step_p95_ms']} ms)"]
+    return lines
+
+
 def render(result: dict[str, Any]) -> str:
     meta = result["meta"]
     sizes = meta["sizes"]
@@ -107,7 +131,7 @@ def render(result: dict[str, Any]) -> str:
         ("  with the history loaded: p50 ms (× empty)",
          lambda d: f"{_get(d, 'lifecycle_at_scale', 'p50_ms', default='–')} "
                    f"({_get(d, 'lifecycle_at_scale', 'over_empty_db', default='–')})"),
-        ("  workflow state per closed case, bytes", lambda d: f"{_get(d, 'workflow_state_bytes', default='–'):,}"),
+        ("  workflow state per closed case, bytes", lambda d: f"{_get(d, 'workflow_state_bytes', default=0):,}"),
         ("  peak RSS MB", lambda d: str(_get(d, "lifecycle", "peak_rss_mb", default="–"))),
         ("HTTP (Flask test client)", lambda d: ""),
         ("  p50 / p95 ms", lambda d: _pair(_get(d, "http", "p50_ms"), _get(d, "http", "p95_ms"))),
@@ -145,7 +169,8 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"{label:{width}}" + "".join(f"{fn(result['backends'][b]):>24}" for b in backends))
     geo = result.get("geocoding", {})
     mem = _get(result, "backends", "sqlite", "web_memory", default={})
-    lines += ["", f"GEOCODING ({geo.get('grids', '?'):,} grids): batch {geo.get('batch_points_per_s', 0):,} points/s; "
+    lines += _load_lines(result, backends)
+    lines += ["", f"GEOCODING ({geo.get('grids', 0):,} grids): batch {geo.get('batch_points_per_s', 0):,} points/s; "
                   f"single p50 {geo.get('single_p50_us')} µs, p95 {geo.get('single_p95_us')} µs",
               f"MEMORY of a web process: app {mem.get('app_mb')} MB; with the demo city ({mem.get('grids')} grids) "
               f"{mem.get('with_city_mb')} MB; with {mem.get('big_grids')} grids {mem.get('with_big_city_mb')} MB",

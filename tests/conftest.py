@@ -27,6 +27,17 @@ from engine.time.clock import BEIJING, FrozenClock
 from tests.factories import seed_test_city
 
 PG_URL = os.environ.get("SZCG_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _every_state_restores_exactly() -> Iterator[None]:
+    """Each workflow state a test stores is restored at once and compared (tests/state_check.py)."""
+    from engine.runtime.workflow import WorkflowRuntime
+    from tests.state_check import _original_dump, checked_dump
+
+    WorkflowRuntime.dump = checked_dump  # type: ignore[method-assign]
+    yield
+    WorkflowRuntime.dump = _original_dump  # type: ignore[method-assign]
 START = datetime(2026, 3, 10, 10, 0, tzinfo=BEIJING)  # a Tuesday, in office hours
 
 

@@ -8,18 +8,18 @@ committed here: the use case commits once, or the unit of work rolls everything 
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, bindparam, insert, inspect, select, update
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.audit import chain
 from engine.cases import duplicates, notices
+from engine.cases.step_writes import StepWrites
 from engine.deps import Deps
 from engine.errors import Conflict, NotFound, ProcessError, TaskNotReady
 from engine.exchange import outbox
@@ -33,7 +33,6 @@ from engine.runtime.parsing import SCOPES
 from engine.runtime.workflow import ParsedProcess, ReadyTask
 from engine.store import revisions
 from engine.store.models import Case, CaseEvent, Place, Task, WorkflowState
-from engine.store.rules_models import Timer
 from engine.time import case_clock, timer_rows
 from engine.time.clock import BEIJING
 from engine.time.limits import StageLimit, decide_limits, stage_limit
@@ -58,20 +57,7 @@ _LOCK_CASE_OF_TASK = (select(Case).join(Task, Task.case_id == Case.id).where(Tas
                       .with_for_update(of=Case).execution_options(populate_existing=True))
 _TASK_AND_STATE = (select(Task, WorkflowState).join(WorkflowState, WorkflowState.case_id == Task.case_id)
                    .where(Task.id == bindparam("task_id")).execution_options(populate_existing=True))
-_COMPLETE_TASK = update(Task).where(Task.id == bindparam("p_task_id")).values(
-    state="completed", completed_at=bindparam("p_at"), completed_by_id=bindparam("p_by"),
-    completion_key=bindparam("p_key"))
-_INSERT_EVENTS, _INSERT_TASKS, _INSERT_TIMERS = insert(CaseEvent), insert(Task), insert(Timer)
 _GRID_INSPECTOR = select(Place.inspector_id).where(Place.code == bindparam("code"))
-_UPDATE_STATE = update(WorkflowState).where(WorkflowState.case_id == bindparam("p_case_id")).values(
-    state=bindparam("p_state"), updated_at=bindparam("p_at"))
-
-
-@functools.lru_cache(maxsize=256)
-def _case_update(keys: tuple[str, ...]) -> Update:
-    """``UPDATE cases SET <keys>, row_version + 1 WHERE id AND row_version``, built once per set of keys."""
-    return (update(Case).where(Case.id == bindparam("p_id"), Case.row_version == bindparam("p_version"))
-            .values({**{key: bindparam(f"p_{key}") for key in keys}, "row_version": Case.row_version + 1}))
 
 
 def lock_case(session: Session, case_id: int) -> Case:
@@ -121,10 +107,12 @@ class Step:
         self.effects = StepEffects()
         self.role: str | None = None
         self.stage_before = case.status
-        self._events: list[dict[str, Any]] = []  # pending case_events rows, written in one statement
+        self._events: list[dict[str, Any]] = []  # pending case_events rows, not yet chained
         self._new_tasks: list[dict[str, Any]] = []
         self._completed: set[str] = set()  # user tasks completed in this step
         self._new_timers: list[dict[str, Any]] = []
+        # Every row the step writes, sent at its end in one statement (PostgreSQL) or one per table.
+        self.writes = StepWrites(case.id, self.now)
         self._limits: tables.Decided | None = None
         self._stage_limits: dict[str, StageLimit | None] = {}
         self.effects.decide = self._decide
@@ -202,9 +190,8 @@ class Step:
 
     # -- writing ------------------------------------------------------------------------
     def _mark_completed(self, task: Task) -> None:
-        """Write the task's completion now (Core) and show it on the loaded object without a second UPDATE."""
-        self.session.connection().execute(_COMPLETE_TASK, {"p_task_id": task.id, "p_at": self.now,
-                                                           "p_by": self.actor.id, "p_key": self.completion_key})
+        """Write the task's completion with the step's other rows; show it on the loaded object now."""
+        self.writes.complete(task.id, self.actor.id, self.completion_key)
         for key, value in (("state", "completed"), ("completed_at", self.now), ("completed_by_id", self.actor.id)):
             set_committed_value(task, key, value)
         self._completed.add(task.id)
@@ -224,7 +211,7 @@ class Step:
             for event in self._events:
                 event["stage_to"] = self.case.status
             chain.extend(self.case, self._events)  # the head moves on the locked case row, written with it
-            self.session.connection().execute(_INSERT_EVENTS, self._events)
+            self.writes.events += self._events
             self._events = []
 
     # -- rules and time (called by the BPMN helpers during the run) -----------------------
@@ -313,14 +300,12 @@ class Step:
         if end_status:
             self.add_event(end_status, system=True)
         self._write_events()
-        connection = self.session.connection()  # plain Core: these rows are never read back in the step
-        if self._new_tasks:
-            connection.execute(_INSERT_TASKS, self._new_tasks)
-        if self._new_timers:
-            connection.execute(_INSERT_TIMERS, self._new_timers)
+        self.writes.tasks += self._new_tasks  # these rows are never read back in the step
+        self.writes.timers += self._new_timers
         waiting = list(self.deps.runtime.waiting_timers(self.workflow))
         if {(w.task_id, w.due) for w in waiting} != self._timers_before:
-            timer_rows.sync_bpmn(self.session, self.case.id, waiting, self.now)
+            self.writes.drop_bpmn = True
+            self.writes.timers += timer_rows.bpmn_timer_rows(self.case.id, waiting, self.now)
         self._write_state()
         self.case.updated_at = self.now
         self._write_case()
@@ -330,10 +315,8 @@ class Step:
         ready_ids = {r.id for r in ready}
         completed = set(self._completed_ids())
         cancelled = sorted(self._ready_before - ready_ids - completed)  # e.g. interrupted by a boundary event
-        if cancelled:
-            self.session.connection().execute(update(Task).where(Task.id.in_(cancelled), Task.state == "open")
-                                              .values(state="cancelled", completed_at=self.now))
-        timer_rows.cancel_tasks(self.session, cancelled + sorted(completed))
+        self.writes.cancelled += cancelled
+        self.writes.timer_tasks += cancelled + sorted(completed)
         for r in ready:
             if r.id not in self._ready_before:
                 row = self._task_row(r)
@@ -397,6 +380,7 @@ class Step:
     def _evaluate(self) -> None:
         """Store the case's evaluation facts: per stage on time or not, returns, reworks."""
         self._write_events()
+        self.writes.send_rows(self.session.connection())  # the completions and lines read below
         self.session.flush()
         rows = self.session.scalars(
             select(Task).join(CaseEvent, (CaseEvent.task_id == Task.id) & (CaseEvent.case_id == self.case.id))
@@ -419,35 +403,31 @@ class Step:
         self.add_event("evaluate", data=facts, system=True)
 
     def _write_case(self) -> None:
-        """Write the summary's changed columns in one Core UPDATE, guarded by the row version.
+        """Send the step's writes with the summary's changed columns, guarded by the row version.
 
-        The ORM's flush of this one row cost as much as the rest of the step's writes together
-        (unit-of-work bookkeeping). A new case (a report) is inserted by the flush as usual.
+        On PostgreSQL all of it is one statement (engine/cases/step_writes.py). The ORM's flush of
+        the case row cost as much as the rest of the step's writes together (unit-of-work
+        bookkeeping), so the row is written by the same Core statement; a case the ORM has not
+        inserted yet is flushed first.
         """
         state = inspect(self.case)
         if not state.persistent:
             self.session.flush()
-            return
         changed = {key: getattr(self.case, key) for key in state.committed_state}
         version = self.case.row_version
-        params = {f"p_{key}": value for key, value in changed.items()}
-        result = self.session.connection().execute(_case_update(tuple(sorted(changed))),
-                                                   {**params, "p_id": self.case.id, "p_version": version})
-        if result.rowcount != 1:
+        if self.writes.send(self.session.connection(), changed, version) != 1:
             raise Conflict(f"case {self.case.case_no} was changed by someone else meanwhile; try again")
         for key, value in changed.items():
             set_committed_value(self.case, key, value)
         set_committed_value(self.case, "row_version", version + 1)
 
     def _write_state(self) -> None:
-        """Store the workflow state (plain Core: the row is never read back in the step)."""
+        """Queue the workflow state with the step's writes (the row is never read back in the step)."""
         runtime = self.deps.runtime
         text = runtime.dump(self.workflow)
-        connection = self.session.connection()
+        self.writes.state_text = text
         if self.state_row is None:
-            connection.execute(insert(WorkflowState).values(
-                case_id=self.case.id, definition_id=self.case.definition_id, state=text,
-                spiff_version=runtime.spiff_version, serializer_version=runtime.serializer_version,
-                updated_at=self.now))
-        else:
-            connection.execute(_UPDATE_STATE, {"p_case_id": self.case.id, "p_state": text, "p_at": self.now})
+            self.writes.new_state = {
+                "case_id": self.case.id, "definition_id": self.case.definition_id, "state": text,
+                "spiff_version": runtime.spiff_version, "serializer_version": runtime.serializer_version,
+                "updated_at": self.now}

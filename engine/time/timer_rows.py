@@ -7,18 +7,9 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete
-from sqlalchemy.orm import Session
-
 from engine.runtime.workflow import WaitingTimer
-from engine.store.rules_models import Timer
 
 log = logging.getLogger("szcg.timers")
-# Built once: these run on every step (see engine/cases/steps.py).
-_CANCEL_TASK_TIMERS = delete(Timer).where(Timer.task_id.in_(bindparam("task_ids", expanding=True)),
-                                          Timer.fired_at.is_(None))
-_DROP_BPMN_TIMERS = delete(Timer).where(Timer.case_id == bindparam("case_id"), Timer.kind == "bpmn",
-                                        Timer.fired_at.is_(None))
 
 
 def task_timer_rows(task: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
@@ -32,19 +23,20 @@ def task_timer_rows(task: dict[str, Any], now: datetime) -> list[dict[str, Any]]
     return [*rows, {**base, "kind": "overdue", "due_at": due}]
 
 
-def cancel_tasks(session: Session, task_ids: list[str]) -> None:
-    """Drop the unfired timers of tasks that are no longer open."""
-    if task_ids:
-        session.connection().execute(_CANCEL_TASK_TIMERS, {"task_ids": task_ids})
+def bpmn_timer_rows(case_id: int, waiting: list[WaitingTimer], now: datetime) -> list[dict[str, Any]]:
+    """The rows mirroring the workflow's waiting timer events, so the scheduler knows when to run it.
 
-
-def sync_bpmn(session: Session, case_id: int, waiting: list[WaitingTimer], now: datetime) -> None:
-    """Mirror the workflow's waiting timer events so the scheduler knows when to run it."""
-    session.connection().execute(_DROP_BPMN_TIMERS, {"case_id": case_id})
+    A step that changes them deletes the case's unfired ``bpmn`` rows and writes these instead
+    (engine/cases/step_writes.py), in its own statement(s).
+    """
+    rows = []
     for w in waiting:
         try:
             due = datetime.fromisoformat(w.due)
         except ValueError:
             log.warning("case %s: timer %s has an unreadable due time %r", case_id, w.bpmn_id, w.due)
             continue
-        session.add(Timer(case_id=case_id, task_id=w.task_id, kind="bpmn", due_at=due, created_at=now))
+        rows.append({"case_id": case_id, "task_id": w.task_id, "kind": "bpmn", "due_at": due, "created_at": now,
+                     "claimed_at": None, "fired_at": None})
+    return rows
+
