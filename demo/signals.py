@@ -118,7 +118,7 @@ def plan_signals(deps: Deps, world: demo_cases._World, month: Period) -> list[Pl
         plans.append(Plan(f"{KEY}{name}", at, source, category, lon, lat, **more))  # type: ignore[arg-type]
 
     # report_swing (surge) and bunched_reports: a steady baseline, then a burst in the last days
-    least = int(math.ceil(float(config["report_min_baseline"])))
+    least = math.ceil(float(config["report_min_baseline"]))
     held = []
     for p in baseline_months:
         existing = len(_reports(deps, swing, p.start, p.end))

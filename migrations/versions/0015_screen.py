@@ -1,7 +1,7 @@
 """The big screen at scale: indexes for its first load (issue 15)
 
 Revision ID: 0015_screen
-Revises: 0013
+Revises: 0017_exchange2
 Create Date: 2026-12-07
 
 Measured with 20,000 open cases among 60,000 (``szcg bench``, and by hand with EXPLAIN QUERY PLAN):
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_screen"
-down_revision = "0013"
+down_revision = "0017_exchange2"
 branch_labels = None
 depends_on = None
 
